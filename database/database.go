@@ -86,8 +86,22 @@ type Destination interface {
 	FinishSweep(ctx context.Context, t Table, sweep, runID string, at time.Time, cp *Checkpoint) (int64, error)
 	// Checkpoint loads the saved checkpoint; ok is false when none was saved.
 	Checkpoint(ctx context.Context, key string) (cp Checkpoint, ok bool, err error)
+	// Rows returns up to limit rows of t whose id sorts after after (byte
+	// order), in id order, soft-deleted ones included. Values come back as
+	// the same Go types Row takes (time.Time in UTC).
+	Rows(ctx context.Context, t Table, after string, limit int) ([]StoredRow, error)
 	// Close releases the connection.
 	Close() error
+}
+
+// StoredRow is a row as stored in a destination table.
+type StoredRow struct {
+	ID        string
+	Values    []any // aligned with Table.Columns
+	Raw       []byte
+	SyncedAt  time.Time
+	DeletedAt *time.Time // nil: live
+	RunID     string
 }
 
 // Opener opens a destination from a DSN. Failures to reach the database are
