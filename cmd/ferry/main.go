@@ -59,7 +59,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code, msg := ferry.ErrorCode(err), err.Error()
 	if g.json {
-		_ = json.NewEncoder(stdout).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+		_ = json.NewEncoder(stderr).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
 	} else {
 		fmt.Fprintf(stderr, "ferry: %s\n", msg)
 	}

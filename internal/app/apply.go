@@ -99,7 +99,7 @@ func (a *App) Apply(ctx context.Context, doc *Document, opt ApplyOptions) ([]Cha
 			return changes, err
 		}
 		if c.Action != "unchanged" {
-			if err := a.store.PutProject(ctx, want); err != nil {
+			if _, err := a.store.PutProject(ctx, &want); err != nil {
 				return changes, err
 			}
 		}
@@ -116,20 +116,20 @@ func (a *App) Apply(ctx context.Context, doc *Document, opt ApplyOptions) ([]Cha
 			return changes, err
 		}
 		if c.Action != "unchanged" {
-			if err := a.store.PutConnection(ctx, want); err != nil {
+			if _, err := a.store.PutConnection(ctx, &want); err != nil {
 				return changes, err
 			}
 		}
 		changes = append(changes, c)
 	}
 	for _, want := range syncs {
-		old, err := a.store.GetSync(ctx, want.Name)
+		old, err := a.store.GetSyncConfig(ctx, want.Name)
 		c, err := diff("sync", want.Name, err, func() []string { return syncDiff(old, want) })
 		if err != nil {
 			return changes, err
 		}
 		if c.Action != "unchanged" {
-			if err := a.store.PutSync(ctx, want); err != nil {
+			if _, err := a.store.PutSyncConfig(ctx, &want); err != nil {
 				return changes, err
 			}
 		}

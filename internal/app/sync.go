@@ -1,9 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"syscall"
 	"time"
@@ -42,7 +44,7 @@ func (a *App) Sync(ctx context.Context, name string, opt SyncOptions) (ferry.Run
 		return ferry.Run{}, err
 	}
 	log := a.log.With("run_id", run.ID, "config", name)
-	obs := &observer{store: a.store, progress: opt.Progress, now: a.now}
+	obs := &observer{store: a.store, progress: opt.Progress, now: a.now, log: log}
 	job.Run, job.Observer = run, obs
 
 	stop := a.heartbeat(ctx, run.ID)
@@ -78,7 +80,7 @@ func (a *App) Sync(ctx context.Context, name string, opt SyncOptions) (ferry.Run
 // prepare resolves a configuration into a pipeline job: its plan, provider
 // connection and destination. It refuses paused configurations and projects.
 func (a *App) prepare(ctx context.Context, name string) (pipeline.Job, func(), error) {
-	sc, err := a.store.GetSync(ctx, name)
+	sc, err := a.store.GetSyncConfig(ctx, name)
 	if err != nil {
 		return pipeline.Job{}, nil, err
 	}
@@ -127,10 +129,26 @@ func (a *App) InterruptStale(ctx context.Context) ([]string, error) {
 		if h != host || pid <= 0 {
 			return true // another machine: only the lease can tell
 		}
-		err := syscall.Kill(pid, 0)
-		return err == nil || errors.Is(err, syscall.EPERM)
+		return processAlive(pid)
 	}
 	return a.store.InterruptStale(ctx, alive, a.now().Add(-a.cfg.Lease))
+}
+
+// processAlive reports whether pid is a live process on this machine. A
+// zombie (killed, not yet reaped by its parent) is dead.
+func processAlive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true // no procfs: kill(0) is all we know
+	}
+	// The state follows the command name in parentheses: "pid (comm) S ...".
+	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) {
+		return stat[i+2] != 'Z' && stat[i+2] != 'X'
+	}
+	return true
 }
 
 // heartbeat keeps the run's lease fresh until stop is called.
@@ -160,6 +178,7 @@ type observer struct {
 	store    runStore
 	progress func(ferry.Run, float64)
 	now      func() time.Time
+	log      *slog.Logger
 }
 
 type runStore interface {
@@ -182,6 +201,7 @@ func (o *observer) Committed(ctx context.Context, b ferry.Batch, run ferry.Run, 
 	if err := o.store.AddBatch(ctx, b); err != nil {
 		return err
 	}
+	o.log.InfoContext(ctx, "batch committed", "batch", b.Seq, "records", b.Records, "fetched", run.Counts.Fetched)
 	run.HeartbeatAt = o.now().UTC()
 	if err := o.store.UpdateRun(ctx, &run); err != nil {
 		return err
