@@ -34,8 +34,9 @@ func (c *Client) Retention() time.Duration { return Retention }
 //
 // Deletes: a *.deleted event is a tombstone (Deleted, with the last
 // snapshot as Raw), except customer.subscription.deleted, which is a
-// cancellation: Stripe still lists the subscription (status canceled), so it
-// is reported as an update, like a full listing would show it.
+// cancellation: the subscription still exists with status canceled, and
+// List asks for subscriptions with status=all, so a full listing keeps it.
+// Reporting it as an update keeps both paths in agreement.
 //
 // Only events whose data.object is of the object's kind count: customer.*
 // also matches customer.discount.* and customer.subscription.*, and charge.*

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"github.com/ferrysync/ferry"
@@ -24,7 +23,7 @@ func (c *Client) List(ctx context.Context, object string, r ferry.Range, cursor 
 	if err != nil {
 		return provider.Page{}, fmt.Errorf("list stripe %s: %w", object, err)
 	}
-	q := url.Values{}
+	q := info.query()
 	q.Set("limit", strconv.Itoa(pageSize))
 	q.Set("created[gte]", strconv.FormatInt(r.Lo, 10))
 	if r.Hi > 0 {

@@ -3,6 +3,7 @@ package stripe
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"testing"
 
@@ -142,5 +143,30 @@ func TestParsePage(t *testing.T) {
 		if _, err := parsePage([]byte(bad)); err == nil {
 			t.Errorf("parsePage(%s) accepted", bad)
 		}
+	}
+}
+
+// Subscriptions are listed with status=all: a canceled subscription stays
+// in a full listing, as the change feed reports it (an update, not a delete).
+func TestListSubscriptionsWithCanceled(t *testing.T) {
+	t.Parallel()
+	var queries []string
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		queries = append(queries, r.URL.Path+"?"+r.URL.RawQuery)
+		w.Write([]byte(`{"object":"list","data":[],"has_more":false}`))
+	})
+	c, _ := newTestClient(t, srv.URL, Config{})
+	if _, err := c.List(t.Context(), "subscriptions", ferry.Range{Lo: 5, Hi: 9}, "sub_1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.List(t.Context(), "customers", ferry.Range{Lo: 5}, ""); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"/v1/subscriptions?created%5Bgte%5D=5&created%5Blt%5D=9&limit=100&starting_after=sub_1&status=all",
+		"/v1/customers?created%5Bgte%5D=5&limit=100",
+	}
+	if !slices.Equal(queries, want) {
+		t.Errorf("requests\n%q\nwant\n%q", queries, want)
 	}
 }

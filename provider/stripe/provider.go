@@ -1,6 +1,8 @@
 package stripe
 
 import (
+	"net/url"
+
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/provider"
 )
@@ -40,18 +42,32 @@ type objectInfo struct {
 	path      string // /v1/customers
 	eventType string // customer.*
 	kind      string // customer
-	// cancelIsUpdate: a *.deleted event is not a deletion (a canceled
-	// subscription is still listed by Stripe, with status canceled).
+	// listParams are added to every list request of the object.
+	listParams map[string]string
+	// cancelIsUpdate: a *.deleted event is not a deletion. Stripe's
+	// customer.subscription.deleted is a cancellation, and Ferry lists
+	// subscriptions with status=all, so a canceled subscription stays in
+	// full listings (status canceled) and in the destination.
 	cancelIsUpdate bool
 }
 
 var objectInfos = map[string]objectInfo{
-	"customers":     {path: "/v1/customers", eventType: "customer.*", kind: "customer"},
-	"products":      {path: "/v1/products", eventType: "product.*", kind: "product"},
-	"prices":        {path: "/v1/prices", eventType: "price.*", kind: "price"},
-	"invoices":      {path: "/v1/invoices", eventType: "invoice.*", kind: "invoice"},
-	"subscriptions": {path: "/v1/subscriptions", eventType: "customer.subscription.*", kind: "subscription", cancelIsUpdate: true},
-	"charges":       {path: "/v1/charges", eventType: "charge.*", kind: "charge"},
+	"customers": {path: "/v1/customers", eventType: "customer.*", kind: "customer"},
+	"products":  {path: "/v1/products", eventType: "product.*", kind: "product"},
+	"prices":    {path: "/v1/prices", eventType: "price.*", kind: "price"},
+	"invoices":  {path: "/v1/invoices", eventType: "invoice.*", kind: "invoice"},
+	"subscriptions": {path: "/v1/subscriptions", eventType: "customer.subscription.*", kind: "subscription",
+		listParams: map[string]string{"status": "all"}, cancelIsUpdate: true},
+	"charges": {path: "/v1/charges", eventType: "charge.*", kind: "charge"},
+}
+
+// query returns the list parameters every request for the object carries.
+func (o objectInfo) query() url.Values {
+	q := url.Values{}
+	for k, v := range o.listParams {
+		q.Set(k, v)
+	}
+	return q
 }
 
 // lookup returns how to fetch object, or an EINVALID error naming the valid

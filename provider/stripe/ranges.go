@@ -3,7 +3,6 @@ package stripe
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"github.com/ferrysync/ferry"
@@ -64,7 +63,7 @@ func (c *Client) oldest(ctx context.Context, info objectInfo, newest int64) (int
 // newestAtOrBefore returns the created time of the newest object created at
 // or before t (t < 0: of the newest object), and whether there is one.
 func (c *Client) newestAtOrBefore(ctx context.Context, info objectInfo, t int64) (int64, bool, error) {
-	q := url.Values{}
+	q := info.query()
 	q.Set("limit", "1")
 	if t >= 0 {
 		q.Set("created[lt]", strconv.FormatInt(t+1, 10))

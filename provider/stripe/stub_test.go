@@ -67,7 +67,7 @@ func (s *stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	for k := range q {
 		switch k {
-		case "limit", "created[gte]", "created[lt]", "starting_after", "type":
+		case "limit", "created[gte]", "created[lt]", "starting_after", "type", "status":
 		default:
 			stubError(w, 400, k, "Received unknown parameter: "+k)
 			return
