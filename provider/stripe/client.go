@@ -177,9 +177,11 @@ func (c *Client) Stats() Stats {
 	}
 }
 
-// Verify checks the key with one cheap call.
+// Verify checks the key with one cheap call: the newest customer. (Not
+// /v1/balance: a restricted key made for syncing may read customers but
+// not the balance.)
 func (c *Client) Verify(ctx context.Context) error {
-	if _, err := c.get(ctx, "/v1/balance", nil); err != nil {
+	if _, err := c.get(ctx, "/v1/customers", url.Values{"limit": {"1"}}); err != nil {
 		return fmt.Errorf("verify stripe connection: %w", err)
 	}
 	return nil

@@ -72,8 +72,8 @@ func TestRequestHeaders(t *testing.T) {
 	var got http.Header
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Clone()
-		if r.URL.Path != "/v1/balance" {
-			t.Errorf("path %s", r.URL.Path)
+		if r.URL.Path != "/v1/customers" || r.URL.RawQuery != "limit=1" {
+			t.Errorf("Verify asked for %s", r.URL)
 		}
 		w.Write([]byte(`{"object": "balance", "available": []}`))
 	})

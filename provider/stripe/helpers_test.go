@@ -60,7 +60,9 @@ func (c *fakeClock) Total() time.Duration {
 func newTestClient(t *testing.T, baseURL string, cfg Config) (*Client, *fakeClock) {
 	t.Helper()
 	clock := newFakeClock()
-	cfg.APIKey = ferry.NewSecret(testKey)
+	if cfg.APIKey.IsZero() {
+		cfg.APIKey = ferry.NewSecret(testKey)
+	}
 	cfg.BaseURL = baseURL
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = 1e6
