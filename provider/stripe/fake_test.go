@@ -56,6 +56,10 @@ func TestFakeBackfill(t *testing.T) {
 	if len(ranges) != 8 {
 		t.Fatalf("ranges %v", ranges)
 	}
+	if probes := c.Stats().Requests; probes > 33 {
+		t.Errorf("Ranges made %d requests", probes)
+	}
+	t.Logf("Ranges: %d requests", c.Stats().Requests)
 	srv.FailNext(2, 500)
 	recs := listAll(t, c, "customers", ranges)
 	got := make([]string, 0, len(recs))
