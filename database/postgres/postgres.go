@@ -1,7 +1,7 @@
 // Package postgres is Ferry's PostgreSQL destination.
 //
-// Tables live in the first schema of the DSN's search_path (public by
-// default); Ferry's own state lives in schema "ferry": ferry.checkpoints
+// Tables live in the first existing schema of the DSN's search_path other
+// than "ferry" (public by default), resolved once at Open; Ferry's own state lives in schema "ferry": ferry.checkpoints
 // (one row per sync configuration, backfill and incremental positions kept
 // apart) and ferry.sweep_seen (the ids a running full sweep has seen). Both
 // are created on first use under an advisory lock, so concurrent first use
@@ -56,14 +56,17 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, classify(err, "open postgres at %s", addr)
 	}
+	// The first existing schema of the search_path, skipping "ferry": with
+	// the default search_path ("$user", public) and a role named ferry, the
+	// ferry schema would otherwise capture the tables once it exists.
 	var schema *string
-	if err := pool.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+	if err := pool.QueryRow(ctx, "SELECT (SELECT s FROM unnest(current_schemas(false)) WITH ORDINALITY AS u(s, i) WHERE s <> 'ferry' ORDER BY i LIMIT 1)").Scan(&schema); err != nil {
 		pool.Close()
 		return nil, classify(err, "connect to postgres at %s", addr)
 	}
 	if schema == nil {
 		pool.Close()
-		return nil, ferry.Errorf(ferry.EINVALID, "postgres at %s: no schema of the search_path exists; create one or set search_path in the DSN", addr)
+		return nil, ferry.Errorf(ferry.EINVALID, "postgres at %s: no schema of the search_path exists (besides ferry's own); create one or set search_path in the DSN", addr)
 	}
 	return &DB{pool: pool, addr: addr, schema: *schema}, nil
 }
