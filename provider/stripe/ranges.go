@@ -4,15 +4,15 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/ferrysync/ferry"
 )
 
 // Ranges splits the object's whole created range into at most n disjoint
 // ranges [Lo,Hi) of equal duration, to be listed concurrently. It finds the
-// newest created time with one call and the oldest with a search of at most
-// ~31 limit=1 probes (fewer in practice: each probe answers with the newest
-// object older than the probe, which moves the bound to that object's time).
+// newest created time with one call and the oldest with a few rounds of
+// concurrent limit=1 probes (see oldest).
 // An object with no records gives no ranges. Records created after Ranges ran
 // are not covered; the change feed reports them.
 //
@@ -38,26 +38,85 @@ func (c *Client) Ranges(ctx context.Context, object string, n int) ([]ferry.Rang
 }
 
 // oldest returns the smallest created time of the object, knowing that an
-// object was created at newest.
+// object was created at newest. Stripe cannot sort oldest first, so it
+// searches with limit=1 probes, several at a time: a full pass waits for
+// this before its first page, and at 300 ms a request sequential probes
+// would cost seconds. The first round probes back from newest at growing
+// distances (an hour to 16 years), later rounds split the bracket left
+// into equal parts; each round shrinks it about probes-fold.
+//
+// The search stops once the bracket is small against the span it splits
+// (1/1024 of it), and returns the bracket's low end + 1: no object is at or
+// before the low end, so nothing is missed, and the first range is at
+// most 0.1% wider than it needs to be.
 func (c *Client) oldest(ctx context.Context, info objectInfo, newest int64) (int64, error) {
+	const probes = 12
 	// Invariant: no object was created at or before lo; one was at hi.
 	lo, hi := int64(-1), newest
+	var points []int64
+	for _, back := range []int64{3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400, 90 * 86400,
+		182 * 86400, 365 * 86400, 2 * 365 * 86400, 4 * 365 * 86400, 16 * 365 * 86400} {
+		if p := newest - back; p > lo {
+			points = append(points, p)
+		}
+	}
 	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		created, ok, err := c.newestAtOrBefore(ctx, info, mid)
+		if len(points) == 0 {
+			for i := int64(1); i <= probes; i++ {
+				if p := lo + (hi-lo)*i/(probes+1); p > lo && p < hi {
+					points = append(points, p)
+				}
+			}
+			if len(points) == 0 {
+				points = append(points, lo+(hi-lo)/2)
+			}
+		}
+		found, err := c.probe(ctx, info, points)
 		if err != nil {
 			return 0, err
 		}
-		if ok && created <= mid {
-			hi = created
-		} else {
-			// None at or before mid. (A server that ignores the filter and
-			// answers a newer object is treated the same, so the search
-			// still ends.)
-			lo = mid
+		for i, p := range points {
+			if created, ok := found[i].created, found[i].ok; ok && created <= p {
+				hi = min(hi, created)
+			}
+		}
+		for i, p := range points {
+			if (!found[i].ok || found[i].created > p) && p < hi {
+				lo = max(lo, p)
+			}
+		}
+		points = points[:0]
+		if hi-lo <= max(1, (newest-hi)/1024) {
+			return lo + 1, nil
 		}
 	}
 	return hi, nil
+}
+
+type probed struct {
+	created int64
+	ok      bool
+}
+
+// probe asks newestAtOrBefore for each point concurrently.
+func (c *Client) probe(ctx context.Context, info objectInfo, points []int64) ([]probed, error) {
+	out := make([]probed, len(points))
+	errs := make([]error, len(points))
+	var wg sync.WaitGroup
+	for i, p := range points {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].created, out[i].ok, errs[i] = c.newestAtOrBefore(ctx, info, p)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // newestAtOrBefore returns the created time of the newest object created at

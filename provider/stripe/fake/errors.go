@@ -1,7 +1,6 @@
 package fake
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -104,7 +103,7 @@ func (c *call) fail(e *Error) {
 func (c *call) ok(v any) { c.write(http.StatusOK, v) }
 
 func (c *call) write(status int, v any) {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := appendJSON(make([]byte, 0, 4096), v, 0)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"message":"An unknown error occurred","type":"api_error"}}`)
 	}

@@ -31,7 +31,10 @@ func parseForm(v url.Values) (map[string]any, *Error) {
 			}
 		}
 	}
-	return normalize(root).(map[string]any), nil
+	for k, v := range root {
+		root[k] = normalize(v) // the root stays a map even when its keys are numbers
+	}
+	return root, nil
 }
 
 // splitKey splits "a[b][c]" into a, b, c; "a[]" ends with "".

@@ -1,8 +1,12 @@
 package fake
 
 import (
+	"encoding/json"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzDecodeID: decoding never panics, and whatever decodes re-encodes to
@@ -57,6 +61,37 @@ func FuzzParseQuery(f *testing.F) {
 		}
 		if q.limit < 1 || q.limit > maxLimit {
 			t.Fatalf("limit %d accepted", q.limit)
+		}
+	})
+}
+
+// FuzzWrite: any form body POSTed to a create or an update is answered with
+// a 200 or a 4xx Stripe error, never a panic or a 5xx.
+func FuzzWrite(f *testing.F) {
+	f.Add(uint8(0), false, "email=a@b.c&metadata[k]=v&address[city]=X&balance=5")
+	f.Add(uint8(4), false, "customer=CUS&items[0][price]=PRICE&items[0][quantity]=2")
+	f.Add(uint8(2), false, "product=PROD&currency=usd&unit_amount=100&recurring[interval]=month")
+	f.Add(uint8(5), false, "amount=100&currency=usd&capture=false")
+	f.Add(uint8(3), true, "description=&metadata=")
+	f.Add(uint8(1), true, "name=x&active=maybe")
+	now := time.Unix(1_700_000_000, 0)
+	f.Fuzz(func(t *testing.T, which uint8, update bool, body string) {
+		object := objectNames[int(which)%len(objectNames)]
+		s := New(Config{Seed: 1, Counts: map[string]int{"customers": 2, "products": 2, "prices": 2, "invoices": 2,
+			"subscriptions": 2, "charges": 2}, Now: func() time.Time { return now }})
+		body = strings.NewReplacer("CUS", s.LiveIDs("customers")[0], "PRICE", s.LiveIDs("prices")[0],
+			"PROD", s.LiveIDs("products")[0]).Replace(body)
+		path := "/v1/" + object
+		if update {
+			path += "/" + s.LiveIDs(object)[1]
+		}
+		r := httptest.NewRequest("POST", path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Authorization", "Bearer "+DefaultAPIKey)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code >= 500 || !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("POST %s %q: %d %s", path, body, w.Code, w.Body)
 		}
 	})
 }
