@@ -1,0 +1,24 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/ferrysync/ferry/database"
+	"github.com/ferrysync/ferry/database/databasetest"
+)
+
+// TestConformance runs the shared database contract suite, each subtest on a
+// fresh file.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	databasetest.Run(t, func(t *testing.T) database.Destination {
+		db, err := Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "ferry.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}
