@@ -30,6 +30,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -50,6 +51,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// message (which quotes the DSN) out of ours, and keep only the
 		// inner cause.
 		return nil, &ferry.Error{Code: ferry.EINVALID, Message: "invalid postgres DSN: expected postgres://user:password@host:port/database or key=value pairs", Err: errors.Unwrap(err)}
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "ferry"
 	}
 	addr := net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))) + "/" + cfg.ConnConfig.Database
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -218,22 +219,22 @@ func rollback(ctx context.Context, conn *pgxpool.Conn) {
 	_, _ = conn.Exec(ctx, "ROLLBACK")
 }
 
-// dedupe keeps the last row of each id, in order.
+// dedupe returns rows sorted by id (byte order) with only the last row of
+// each id. Sorted rows lock index entries in one order, so concurrent
+// writers of overlapping ids queue instead of deadlocking, and they insert
+// into the primary key's btree with better locality.
 func dedupe(rows []database.Row) []database.Row {
-	last := make(map[string]int, len(rows))
-	for i, r := range rows {
-		last[r.ID] = i
-	}
-	if len(last) == len(rows) {
-		return rows
-	}
-	out := make([]database.Row, 0, len(last))
-	for i, r := range rows {
-		if last[r.ID] == i {
-			out = append(out, r)
+	out := slices.Clone(rows)
+	slices.SortStableFunc(out, func(a, b database.Row) int { return strings.Compare(a.ID, b.ID) })
+	n := 0
+	for i := range out {
+		if i+1 < len(out) && out[i+1].ID == out[i].ID {
+			continue // a later row of the same id wins
 		}
+		out[n] = out[i]
+		n++
 	}
-	return out
+	return out[:n]
 }
 
 // Binary COPY format: https://www.postgresql.org/docs/current/sql-copy.html
