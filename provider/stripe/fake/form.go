@@ -146,6 +146,9 @@ func coerce(key string, old, v any) (any, *Error) {
 		if x == "" {
 			return nil, nil // Stripe unsets a field given an empty string
 		}
+		if _, isHash := old.(map[string]any); isHash {
+			return nil, errInvalid(key, "Invalid hash")
+		}
 		_, oldInt := old.(int64)
 		_, oldBool := old.(bool)
 		switch {

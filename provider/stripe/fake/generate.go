@@ -108,9 +108,17 @@ func emailIndex(email string) (int64, bool) {
 	return idx, err == nil && idx >= 0
 }
 
-func (w *world) genCustomer(idx, created int64) map[string]any {
+// customerContact returns the generated email and name of seeded customer
+// idx: the first draws of genCustomer, without building the customer.
+func (w *world) customerContact(idx int64) (email, name string) {
 	r := newRNG(w.seed, "customers", idx)
 	first, last := pick(&r, firstNames), pick(&r, lastNames)
+	return customerEmail(first, last, idx), first + " " + last
+}
+
+func (w *world) genCustomer(idx, created int64) map[string]any {
+	r := newRNG(w.seed, "customers", idx)
+	first, last := pick(&r, firstNames), pick(&r, lastNames) // customerContact relies on these being first
 	p := pick(&r, places)
 	balance := int64(0)
 	if r.chance(10) {
@@ -252,8 +260,7 @@ func (w *world) genInvoice(idx, created int64) map[string]any {
 	currency := pick(&r, currencies)
 	var email, name any
 	if ci, ok := w.refIndex("customers", stringOf(customer)); ok {
-		c := w.genCustomer(ci, w.seededCreated(ci))
-		email, name = c["email"], c["name"]
+		email, name = w.customerContact(ci)
 	}
 	lineID := w.codec("il_").encode(idx)
 	return map[string]any{
@@ -475,4 +482,22 @@ func (w *world) genCharge(idx, created int64) map[string]any {
 func stringOf(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// seededField returns one field of seeded object idx without building the
+// object, for the list filters that scan: the customer of invoices,
+// subscriptions and charges (the first draw of their generators) and the
+// product of prices. ok is false for other fields.
+func (w *world) seededField(name string, idx int64, field string) (string, bool) {
+	switch {
+	case field == "customer" && (name == "invoices" || name == "subscriptions" || name == "charges"):
+		r := newRNG(w.seed, name, idx)
+		return stringOf(w.ref(&r, "customers", idx, w.counts[name])), true
+	case field == "product" && name == "prices":
+		if n := w.counts["products"]; n > 0 {
+			return w.kinds["products"].codec.encode(idx % n), true
+		}
+		return "", true
+	}
+	return "", false
 }

@@ -291,8 +291,19 @@ func (s *Server) listLocked(t *table, q listQuery) ([]int64, bool) {
 		if len(filters) == 0 {
 			return false
 		}
-		obj := s.current(t, idx)
+		var obj map[string]any // built only when a filter needs it
 		for field, want := range filters {
+			if _, written := t.objs[idx]; !written && idx < t.count {
+				if v, ok := s.w.seededField(t.k.name, idx, field); ok {
+					if v != want {
+						return true
+					}
+					continue
+				}
+			}
+			if obj == nil {
+				obj = s.current(t, idx)
+			}
 			if !fieldMatches(obj, field, want) {
 				return true
 			}
