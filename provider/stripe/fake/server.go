@@ -65,6 +65,8 @@ type Server struct {
 	tables map[string]*table
 	events eventLog
 	idem   map[string]cachedResponse
+	// churnSeq counts Churn's writes; it seeds the next one.
+	churnSeq int64
 
 	latency atomic.Int64
 	limiter limiter
@@ -228,7 +230,7 @@ type call struct {
 func (c *call) route() {
 	path := strings.TrimSuffix(c.r.URL.Path, "/")
 	parts := strings.Split(strings.TrimPrefix(path, "/v1/"), "/")
-	if !strings.HasPrefix(path, "/v1/") || len(parts) > 2 || parts[0] == "" {
+	if !strings.HasPrefix(path, "/v1/") || len(parts) > 3 || parts[0] == "" {
 		c.fail(errUnrecognizedURL(c.r.Method, c.r.URL.Path))
 		return
 	}
@@ -247,6 +249,10 @@ func (c *call) route() {
 			return
 		}
 		switch {
+		case len(parts) == 3 && m == http.MethodPost && k.name == "invoices" && invoiceActions[parts[2]].event != "":
+			c.invoiceAction(parts[1], parts[2])
+		case len(parts) == 3:
+			c.fail(errUnrecognizedURL(m, c.r.URL.Path))
 		case len(parts) == 1 && m == http.MethodGet:
 			c.list(k)
 		case len(parts) == 1 && m == http.MethodPost:
