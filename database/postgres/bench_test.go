@@ -12,7 +12,6 @@ import (
 
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/database"
-	"github.com/ferrysync/ferry/database/postgres"
 )
 
 const benchBatch = 1000
@@ -40,10 +39,10 @@ func customerRows(prefix string, n int) []database.Row {
 		obj := map[string]any{
 			"id": id, "object": "customer", "email": fmt.Sprintf("user%d@example.com", i), "name": fmt.Sprintf("Customer Number %d", i),
 			"currency": "usd", "balance": int64(i * 100), "created": created, "delinquent": i%7 == 0, "score": float64(i) / 3,
-			"metadata":    json.RawMessage(meta),
-			"description": strings.Repeat("A long-standing customer with a lengthy description. ", 6),
-			"address": map[string]any{"city": "Zürich", "country": "CH", "line1": "Bahnhofstrasse 1", "line2": nil, "postal_code": "8001", "state": nil},
-			"invoice_settings": map[string]any{"custom_fields": nil, "default_payment_method": "pm_1234567890abcdef", "footer": nil},
+			"metadata":          json.RawMessage(meta),
+			"description":       strings.Repeat("A long-standing customer with a lengthy description. ", 6),
+			"address":           map[string]any{"city": "Zürich", "country": "CH", "line1": "Bahnhofstrasse 1", "line2": nil, "postal_code": "8001", "state": nil},
+			"invoice_settings":  map[string]any{"custom_fields": nil, "default_payment_method": "pm_1234567890abcdef", "footer": nil},
 			"preferred_locales": []string{"de-CH", "en"}, "tax_exempt": "none", "livemode": false, "discount": nil,
 			"invoice_prefix": fmt.Sprintf("ABC%05d", i), "next_invoice_sequence": i % 20, "phone": "+41 44 000 00 00",
 			"shipping": map[string]any{"name": "Shipping Name", "phone": nil, "address": map[string]any{"city": "Basel", "country": "CH"}},
@@ -178,5 +177,3 @@ func BenchmarkRawCopy(b *testing.B) {
 	}
 	reportRows(b)
 }
-
-var _ = postgres.Open

@@ -81,8 +81,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // DB is an open Postgres destination: a connection pool.
 type DB struct {
 	pool   *pgxpool.Pool
-	addr   string  // host:port/database, for messages
-	schema string // the schema tables live in: current_schema() at Open
+	addr   string // host:port/database, for messages
+	schema string // the schema tables live in, resolved at Open
 
 	mu    sync.Mutex
 	ready bool // the ferry schema exists
