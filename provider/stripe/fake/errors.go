@@ -109,7 +109,7 @@ func (c *call) write(status int, v any) {
 	}
 	b = append(b, '\n')
 	if c.idemKey != "" {
-		c.s.remember(c.idemKey, cachedResponse{status: status, body: b})
+		c.s.remember(c.idemKey, cachedResponse{status: status, body: b, fingerprint: c.fingerprint})
 	}
 	c.w.WriteHeader(status)
 	c.w.Write(b) //nolint:errcheck // the client may be gone

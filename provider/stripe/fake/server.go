@@ -225,6 +225,8 @@ type call struct {
 	reqID   string
 	version string
 	idemKey string // set while answering a request with an Idempotency-Key
+	// fingerprint identifies the request for Idempotency-Key reuse checks.
+	fingerprint string
 }
 
 func (c *call) route() {

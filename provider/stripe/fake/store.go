@@ -198,6 +198,10 @@ func (s *Server) deleteLocked(k *kind, id string, req eventRequest) (map[string]
 	switch k.delete {
 	case deleteNone:
 		return nil, errUnrecognizedURL(http.MethodDelete, "/v1/"+k.name+"/"+id)
+	case deleteStub:
+		if k.name == "products" && s.productHasPrices(idx, id) {
+			return nil, errInvalid("", "This product cannot be deleted because it has one or more user-created prices.")
+		}
 	case deleteDraftOnly:
 		if obj["status"] != "draft" {
 			return nil, errInvalid("", "You can only delete draft invoices.")
@@ -336,4 +340,19 @@ func (s *Server) subscriptionItems(obj map[string]any, items any, now int64) *Er
 		"total_count": int64(len(data)), "url": "/v1/subscription_items?subscription=" + id}
 	obj["billing_cycle_anchor"], obj["start_date"] = now, now
 	return nil
+}
+
+// productHasPrices reports whether any price (they cannot be deleted)
+// references the product, which stops Stripe from deleting it.
+func (s *Server) productHasPrices(idx int64, id string) bool {
+	pt := s.tables["prices"]
+	if idx < s.w.counts["products"] && idx < pt.count {
+		return true // seeded price idx references seeded product idx
+	}
+	for pidx, p := range pt.objs {
+		if pidx >= pt.count && p["product"] == id {
+			return true
+		}
+	}
+	return false
 }

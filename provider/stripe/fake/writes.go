@@ -121,7 +121,14 @@ func (c *call) writeParams() (map[string]any, bool) {
 		return nil, false
 	}
 	if key := c.r.Header.Get("Idempotency-Key"); key != "" {
+		c.w.Header().Set("Idempotency-Key", key)
+		c.fingerprint = c.r.Method + " " + c.r.URL.Path + "?" + c.r.Form.Encode()
 		if prev, ok := c.s.replay(key); ok {
+			if prev.fingerprint != c.fingerprint {
+				c.fail(&Error{Status: http.StatusBadRequest, Type: "idempotency_error",
+					Message: "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '" + key + "' if you meant to execute a different request."})
+				return nil, false
+			}
 			c.w.Header().Set("Idempotent-Replayed", "true")
 			c.w.WriteHeader(prev.status)
 			c.w.Write(prev.body) //nolint:errcheck // the client may be gone
@@ -182,8 +189,9 @@ func (c *call) del(k *kind, id string) {
 
 // cachedResponse is a write's answer kept for its Idempotency-Key.
 type cachedResponse struct {
-	status int
-	body   []byte
+	status      int
+	body        []byte
+	fingerprint string // the request it answered: method, path and parameters
 }
 
 func (s *Server) replay(key string) (cachedResponse, bool) {

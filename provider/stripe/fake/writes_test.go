@@ -158,11 +158,19 @@ func TestWritesPerType(t *testing.T) {
 	if err := s.Delete("charges", ch.body["id"].(string)); err == nil {
 		t.Fatal("charges cannot be deleted")
 	}
-	if err := s.Delete("products", prod["id"].(string)); err != nil {
+	// Stripe keeps products that have prices.
+	if err := s.Delete("products", prod["id"].(string)); !errors.As(err, &fe) || fe.Status != 400 {
+		t.Fatalf("deleting a product with a price: %v", err)
+	}
+	bare, err := s.Create("products", map[string]any{"name": "No prices"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete("products", bare["id"].(string)); err != nil {
 		t.Fatal(err)
 	}
 
-	want := []string{"product.deleted", "charge.succeeded", "invoice.deleted", "invoice.created",
+	want := []string{"product.deleted", "product.created", "charge.succeeded", "invoice.deleted", "invoice.created",
 		"customer.subscription.deleted", "customer.subscription.created", "price.created", "product.created"}
 	var got []string
 	for _, e := range events(t, s, "") {
@@ -228,5 +236,13 @@ func TestIdempotencyKeyReplays(t *testing.T) {
 	}
 	if n := len(s.LiveIDs("customers")); n != 1 {
 		t.Fatalf("%d customers after a replay", n)
+	}
+	other := doAuth(t, s, "POST", "/v1/customers", url.Values{"name": {"twice"}}, func(r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+fake.DefaultAPIKey)
+		r.Header.Set("Idempotency-Key", "k1")
+	})
+	wantStatus(t, other, 400)
+	if e := other.errorBody(t); e["type"] != "idempotency_error" {
+		t.Fatalf("key reuse with other parameters: %v", e)
 	}
 }
