@@ -393,6 +393,12 @@ func testTypesRoundTrip(t *testing.T, d database.Destination) {
 	checkResult(t, "write", res, database.Result{Inserted: int64(len(rows))})
 	checkRows(t, d, tb, want)
 
+	// Invalid JSON in a json column does not fit: the write fails whole.
+	bad := database.Row{ID: "07-bad", Raw: []byte(`{}`), Values: []any{"s", int64(1), 1.0, true, t0, `{"a":`}}
+	_, err := d.Write(ctxFor(t), tb, database.Batch{RunID: "bad", At: t1, Rows: []database.Row{{ID: "01-nil", Raw: []byte(`{"changed":1}`), Values: make([]any, 6)}, bad}})
+	checkErrorCode(t, "Write of invalid JSON in a json column", err, ferry.EINVALID)
+	checkRows(t, d, tb, want)
+
 	// Reading back and writing again what was read is a no-op.
 	got := allRows(t, d, tb)
 	var again []database.Row

@@ -154,19 +154,23 @@ func createTableSQL(table string, cols []database.Column) string {
 // addColumnsSQL returns the ALTER TABLE adding cols and the UPDATE filling
 // them from _raw, with the JSON paths as parameters.
 func addColumnsSQL(table string, cols []database.Column) (alter, fill string, args []any) {
-	var a, f strings.Builder
+	var a, f, where strings.Builder
 	fmt.Fprintf(&a, "ALTER TABLE %s", table)
 	fmt.Fprintf(&f, "UPDATE %s SET ", table)
 	for i, c := range cols {
 		if i > 0 {
 			a.WriteString(",")
 			f.WriteString(", ")
+			where.WriteString(" OR ")
 		}
 		fmt.Fprintf(&a, " ADD COLUMN %s %s", ident(c.Name), pgType[c.Type])
 		args = append(args, jsonPath(c))
-		fmt.Fprintf(&f, "%s = %s", ident(c.Name), fromRaw(c.Type, fmt.Sprintf("$%d::text[]", i+1)))
+		path := fmt.Sprintf("$%d::text[]", i+1)
+		fmt.Fprintf(&f, "%s = %s", ident(c.Name), fromRaw(c.Type, path))
+		// Rows without any of the new fields are left alone, not rewritten.
+		fmt.Fprintf(&where, "_raw #> %s IS NOT NULL", path)
 	}
-	return a.String(), f.String(), args
+	return a.String(), f.String() + " WHERE " + where.String(), args
 }
 
 // jsonPath splits a column's dotted Path (or its name) into a jsonb path.
