@@ -48,8 +48,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if strings.Contains(tg.uri, "?") {
 		sep = "&"
 	}
-	const pragmas = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1"
-	w, err := sql.Open("sqlite", tg.uri+sep+pragmas+"&_txlock=immediate")
+	// _dqs=0: a quoted identifier that does not resolve is an error, never
+	// silently a string literal (SQLite's double-quoted-string quirk).
+	const pragmas = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_dqs=0"
+	w, err := sql.Open("sqlite", tg.uri+sep+pragmas+"&_txlock=immediate&_pragma=cache_size(-16384)")
 	if err != nil {
 		return nil, ferry.Wrap(ferry.EUNAVAILABLE, err, "sqlite: cannot open %s", tg.path)
 	}
@@ -138,6 +140,10 @@ func (db *DB) classify(ctx context.Context, err error, op string) error {
 			return ferry.Wrap(ferry.EUNAVAILABLE, err, "%s: sqlite database %s unavailable", op, db.path)
 		case sqlite3.SQLITE_INTERRUPT:
 			return fmt.Errorf("%s: %w", op, context.Canceled)
+		case sqlite3.SQLITE_ERROR:
+			if m := se.Error(); strings.Contains(m, "no such table") || strings.Contains(m, "no column named") || strings.Contains(m, "no such column") {
+				return ferry.Wrap(ferry.EINVALID, err, "%s: the table does not match its description; call Prepare first", op)
+			}
 		}
 	}
 	return fmt.Errorf("%s: %w", op, err)

@@ -547,3 +547,18 @@ func TestCanceled(t *testing.T) {
 	}
 	mustCode(t, err, ferry.ECANCELED)
 }
+
+func TestWriteUnprepared(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTest(t)
+	_, err := db.Write(ctx, customers, database.Batch{Rows: []database.Row{customerRow("a", 1)}})
+	mustCode(t, err, ferry.EINVALID)
+	if err := db.Prepare(ctx, database.Table{Name: "customers"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Write(ctx, customers, database.Batch{Rows: []database.Row{customerRow("a", 1)}})
+	mustCode(t, err, ferry.EINVALID)
+	_, err = db.Rows(ctx, customers, "", 1)
+	mustCode(t, err, ferry.EINVALID)
+}
