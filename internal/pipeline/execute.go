@@ -150,4 +150,3 @@ func (p *Pipeline) record(ctx context.Context, job Job, counts ferry.Counts, rec
 	}
 	return job.Observer.Committed(ctx, b, *run, fraction)
 }
-

@@ -156,4 +156,3 @@ func (p *Pipeline) plan(ctx context.Context, job Job, lister provider.Lister) (*
 	}
 	return bf, nil
 }
-

@@ -448,4 +448,3 @@ func (c *cancelAfter) Committed(ctx context.Context, b ferry.Batch, run ferry.Ru
 	}
 	return c.recorder.Committed(ctx, b, run, f)
 }
-

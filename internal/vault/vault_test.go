@@ -107,7 +107,7 @@ func TestTamper(t *testing.T) {
 	}
 	cases = append(cases,
 		s[:i+1]+base64.RawURLEncoding.EncodeToString(raw[:len(raw)-1]), // truncated
-		s[:i+1]+base64.RawURLEncoding.EncodeToString(raw[:5]),           // too short
+		s[:i+1]+base64.RawURLEncoding.EncodeToString(raw[:5]),          // too short
 		s[:i+1]+"!!!not-base64",
 		"v2"+s[2:],
 		plain,
