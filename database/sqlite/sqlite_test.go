@@ -562,3 +562,29 @@ func TestWriteUnprepared(t *testing.T) {
 	_, err = db.Rows(ctx, customers, "", 1)
 	mustCode(t, err, ferry.EINVALID)
 }
+
+func TestWriteLargeBatchFirstError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTest(t)
+	if err := db.Prepare(ctx, customers); err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]database.Row, 3000)
+	for i := range rows {
+		rows[i] = customerRow(fmt.Sprintf("cus_%04d", i), i)
+	}
+	rows[2900].Raw = []byte("{")
+	rows[700].Values[4] = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	_, err := db.Write(ctx, customers, database.Batch{Rows: rows})
+	mustCode(t, err, ferry.EINVALID)
+	if !strings.Contains(err.Error(), "cus_0700") {
+		t.Fatalf("error does not name the first bad row: %v", err)
+	}
+	rows[700] = customerRow("cus_0700", 700)
+	rows[2900] = customerRow("cus_2900", 2900)
+	res, err := db.Write(ctx, customers, database.Batch{Rows: rows})
+	if err != nil || res != (database.Result{Inserted: 3000}) {
+		t.Fatalf("large batch = %+v, %v", res, err)
+	}
+}

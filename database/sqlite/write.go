@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferrysync/ferry"
@@ -65,7 +67,8 @@ func toSQL(ft ferry.FieldType, v any) (any, bool) {
 		case float64:
 			return n, !math.IsNaN(n) && !math.IsInf(n, 0)
 		case float32:
-			return float64(n), true
+			f := float64(n)
+			return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 		case int64:
 			return float64(n), true
 		case int:
@@ -84,8 +87,10 @@ func toSQL(ft ferry.FieldType, v any) (any, bool) {
 			return int64(0), true
 		}
 	case ferry.Timestamp:
+		// Years outside 0000-9999 have no fixed-width RFC 3339 form.
 		if t, ok := v.(time.Time); ok {
-			return formatTime(t), true
+			y := t.UTC().Year()
+			return formatTime(t), 0 <= y && y <= 9999
 		}
 	case ferry.JSON:
 		var s string
@@ -146,33 +151,13 @@ func (db *DB) Write(ctx context.Context, t database.Table, b database.Batch) (re
 
 	// Convert and check every row before taking the write lock.
 	rows := dedupe(b.Rows)
-	ids := make([]string, len(rows))
 	width := len(t.Columns) + 4
-	flat := make([]any, len(rows)*width)
+	flat, err := bindRows(t, rows, atText, b.RunID)
+	if err != nil {
+		return res, err
+	}
+	ids := make([]string, len(rows))
 	for i, r := range rows {
-		if r.ID == "" {
-			return res, ferry.Errorf(ferry.EINVALID, "write %s: a row has an empty id", t.Name)
-		}
-		if len(r.Values) != len(t.Columns) {
-			return res, ferry.Errorf(ferry.EINVALID, "write %s: row %s has %d values for %d columns", t.Name, r.ID, len(r.Values), len(t.Columns))
-		}
-		a := flat[i*width : (i+1)*width : (i+1)*width]
-		a[0] = r.ID
-		for j, c := range t.Columns {
-			v, ok := toSQL(c.Type, r.Values[j])
-			if !ok {
-				return res, ferry.Errorf(ferry.EINVALID, "write %s: row %s: column %s.%s (%s) cannot hold %T value %v", t.Name, r.ID, t.Name, c.Name, c.Type, r.Values[j], r.Values[j])
-			}
-			a[j+1] = v
-		}
-		if r.Raw != nil {
-			if !json.Valid(r.Raw) {
-				return res, ferry.Errorf(ferry.EINVALID, "write %s: row %s: _raw is not valid JSON", t.Name, r.ID)
-			}
-			a[width-3] = string(r.Raw)
-		}
-		a[width-2] = atText
-		a[width-1] = b.RunID
 		ids[i] = r.ID
 	}
 	if b.Checkpoint != nil && b.Checkpoint.Key == "" {
@@ -259,7 +244,74 @@ func (db *DB) Write(ctx context.Context, t database.Table, b database.Batch) (re
 	return res, nil
 }
 
+// bindRows converts rows into the flat argument list of the upsert
+// statements: per row id, the typed values, _raw, _ferry_synced_at and
+// _ferry_run_id. Large batches are checked on several goroutines (JSON
+// validation of _raw is most of the cost); the error reported is the one of
+// the first bad row, as if checked in order.
+func bindRows(t database.Table, rows []database.Row, at, runID string) ([]any, error) {
+	width := len(t.Columns) + 4
+	flat := make([]any, len(rows)*width)
+	bind := func(i int) error {
+		r := rows[i]
+		if r.ID == "" {
+			return ferry.Errorf(ferry.EINVALID, "write %s: a row has an empty id", t.Name)
+		}
+		if len(r.Values) != len(t.Columns) {
+			return ferry.Errorf(ferry.EINVALID, "write %s: row %s has %d values for %d columns", t.Name, r.ID, len(r.Values), len(t.Columns))
+		}
+		a := flat[i*width : (i+1)*width : (i+1)*width]
+		a[0] = r.ID
+		for j, c := range t.Columns {
+			v, ok := toSQL(c.Type, r.Values[j])
+			if !ok {
+				return ferry.Errorf(ferry.EINVALID, "write %s: row %s: column %s.%s (%s) cannot hold %T value %v", t.Name, r.ID, t.Name, c.Name, c.Type, r.Values[j], r.Values[j])
+			}
+			a[j+1] = v
+		}
+		if r.Raw != nil {
+			if !json.Valid(r.Raw) {
+				return ferry.Errorf(ferry.EINVALID, "write %s: row %s: _raw is not valid JSON", t.Name, r.ID)
+			}
+			a[width-3] = string(r.Raw)
+		}
+		a[width-2] = at
+		a[width-1] = runID
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(rows)/parallelRows)
+	if workers <= 1 {
+		for i := range rows {
+			if err := bind(i); err != nil {
+				return nil, err
+			}
+		}
+		return flat, nil
+	}
+	errs := make([]error, workers)
+	per := (len(rows) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w * per; i < min((w+1)*per, len(rows)); i++ {
+				if err := bind(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return flat, nil
+}
+
 const (
+	parallelRows = 256   // rows per goroutine at least, in bindRows
 	maxChunkRows = 100   // rows per upsert statement
 	maxParams    = 32766 // SQLITE_MAX_VARIABLE_NUMBER since 3.32
 )
