@@ -20,7 +20,9 @@
 // # Connections
 //
 // Every connection runs with journal_mode=WAL, busy_timeout=10000 (10 s),
-// synchronous=NORMAL and foreign_keys=ON. Writes go through a pool of
+// synchronous=NORMAL, foreign_keys=ON and SQLite's double-quoted-string
+// quirk off (a quoted identifier that does not resolve is an error, never a
+// string literal); the writer has a 16 MB page cache. Writes go through a pool of
 // exactly one connection and every write transaction starts with BEGIN
 // IMMEDIATE, so concurrent Writes queue instead of failing with
 // SQLITE_BUSY; reads (Rows, Checkpoint) use a separate pool of query-only
@@ -41,6 +43,19 @@
 //
 //	ferry_checkpoints(key PRIMARY KEY, backfill, incremental, updated_at)
 //	ferry_sweep_seen(tbl, sweep, id, PRIMARY KEY(tbl, sweep, id))  ids seen by running full sweeps
+//
+// # Writes
+//
+// A Write is one BEGIN IMMEDIATE transaction: the rows are converted and
+// checked first (a bad row fails the batch before any lock is taken), then
+// upserted in multi-row INSERT ... ON CONFLICT(id) DO UPDATE ... WHERE
+// statements whose WHERE skips rows that did not change (_raw, a typed
+// column, or a soft delete), then the soft deletes run, then the sweep's
+// seen ids are recorded, then the checkpoint is saved. Counts are exact and
+// over distinct ids: inserted = ids not present before, updated = rows the
+// statements changed minus inserts, unchanged = the rest. Of several rows
+// with one id the last wins. Ids must be non-empty UTF-8 text without NUL
+// bytes (EINVALID otherwise; such ids in Deletes are ignored).
 //
 // # Type mapping
 //

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/database"
@@ -46,8 +48,21 @@ func FuzzIdentifiers(f *testing.F) {
 			}
 		})
 		row := database.Row{ID: table + "/" + column, Values: []any{column}, Raw: []byte(`{"k":1}`)}
-		if _, err := db.Write(ctx, tb, database.Batch{RunID: "r", Rows: []database.Row{row}}); err != nil {
+		res, err := db.Write(ctx, tb, database.Batch{RunID: "r", Sweep: "s", Rows: []database.Row{row}})
+		if !utf8.ValidString(row.ID) {
+			if ferry.ErrorCode(err) != ferry.EINVALID {
+				t.Fatalf("Write with id %q: %v, want EINVALID", row.ID, err)
+			}
+			return
+		}
+		if err != nil {
 			t.Fatalf("Write(%q, %q): %v", table, column, err)
+		}
+		if res != (database.Result{Inserted: 1}) {
+			t.Fatalf("Write(%q, %q) = %+v, want 1 insert", table, column, res)
+		}
+		if n, err := db.FinishSweep(ctx, tb, "s", "r", time.Now(), nil); err != nil || n != 0 {
+			t.Fatalf("FinishSweep(%q, %q) = %d, %v; want 0", table, column, n, err)
 		}
 		rows, err := db.Rows(ctx, tb, "", 0)
 		if err != nil {

@@ -588,3 +588,23 @@ func TestWriteLargeBatchFirstError(t *testing.T) {
 		t.Fatalf("large batch = %+v, %v", res, err)
 	}
 }
+
+func TestBadIDs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openTest(t)
+	if err := db.Prepare(ctx, customers); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"", "a\x00b", "\xff"} {
+		_, err := db.Write(ctx, customers, database.Batch{Rows: []database.Row{customerRow(id, 1)}})
+		mustCode(t, err, ferry.EINVALID)
+	}
+	if _, err := db.Write(ctx, customers, database.Batch{Rows: []database.Row{customerRow("a", 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Write(ctx, customers, database.Batch{Deletes: []string{"\xff", "", "a"}})
+	if err != nil || res != (database.Result{Deleted: 1}) {
+		t.Fatalf("deletes = %+v, %v", res, err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/database"
@@ -220,8 +221,8 @@ func (db *DB) Write(ctx context.Context, t database.Table, b database.Batch) (re
 		}
 	}
 
-	if len(b.Deletes) > 0 {
-		delJSON, _ := json.Marshal(b.Deletes)
+	if dels := storableIDs(b.Deletes); len(dels) > 0 {
+		delJSON, _ := json.Marshal(dels)
 		q := "UPDATE " + quote(t.Name) + ` SET "_ferry_deleted_at" = ?, "_ferry_run_id" = ?` +
 			` WHERE "id" IN (SELECT value FROM json_each(?)) AND "_ferry_deleted_at" IS NULL`
 		r, err := tx.ExecContext(ctx, q, atText, b.RunID, string(delJSON))
@@ -254,8 +255,8 @@ func bindRows(t database.Table, rows []database.Row, at, runID string) ([]any, e
 	flat := make([]any, len(rows)*width)
 	bind := func(i int) error {
 		r := rows[i]
-		if r.ID == "" {
-			return ferry.Errorf(ferry.EINVALID, "write %s: a row has an empty id", t.Name)
+		if err := checkID(t.Name, r.ID); err != nil {
+			return err
 		}
 		if len(r.Values) != len(t.Columns) {
 			return ferry.Errorf(ferry.EINVALID, "write %s: row %s has %d values for %d columns", t.Name, r.ID, len(r.Values), len(t.Columns))
@@ -338,6 +339,34 @@ func (c stmtCache) close() {
 	for _, s := range c {
 		s.Close()
 	}
+}
+
+// checkID refuses ids that are empty, hold a NUL byte or are not UTF-8:
+// ids are text, and the id lists of a batch travel as JSON (json_each).
+func checkID(table, id string) error {
+	if id == "" {
+		return ferry.Errorf(ferry.EINVALID, "write %s: a row has an empty id", table)
+	}
+	if !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0 {
+		return ferry.Errorf(ferry.EINVALID, "write %s: row id %q is not valid UTF-8 text", table, id)
+	}
+	return nil
+}
+
+// storableIDs drops the ids checkID refuses: no stored row can have them.
+func storableIDs(ids []string) []string {
+	for i, id := range ids {
+		if checkID("", id) != nil {
+			out := append([]string(nil), ids[:i]...)
+			for _, id := range ids[i+1:] {
+				if checkID("", id) == nil {
+					out = append(out, id)
+				}
+			}
+			return out
+		}
+	}
+	return ids
 }
 
 // dedupe keeps the last row of each id, in the order of those last rows.
