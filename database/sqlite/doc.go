@@ -22,7 +22,9 @@
 // Every connection runs with journal_mode=WAL, busy_timeout=10000 (10 s),
 // synchronous=NORMAL, foreign_keys=ON and SQLite's double-quoted-string
 // quirk off (a quoted identifier that does not resolve is an error, never a
-// string literal); the writer has a 16 MB page cache. Writes go through a pool of
+// string literal); the writer has a 16 MB page cache and checkpoints the WAL
+// every 8192 pages (32 MB) rather than 1000, which cuts checkpoint work on
+// bulk syncs by a few per cent. Writes go through a pool of
 // exactly one connection and every write transaction starts with BEGIN
 // IMMEDIATE, so concurrent Writes queue instead of failing with
 // SQLITE_BUSY; reads (Rows, Checkpoint) use a separate pool of query-only
@@ -42,7 +44,8 @@
 // Ferry's own state lives in tables prefixed ferry_:
 //
 //	ferry_checkpoints(key PRIMARY KEY, backfill, incremental, updated_at)
-//	ferry_sweep_seen(tbl, sweep, id, PRIMARY KEY(tbl, sweep, id))  ids seen by running full sweeps
+//	ferry_sweep_seen(tbl, sweep, id, PRIMARY KEY(tbl, sweep, id))  ids seen by running full sweeps;
+//	                 tbl is the table name with ASCII letters lower-cased, as SQLite matches names
 //
 // # Writes
 //

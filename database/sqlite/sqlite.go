@@ -51,7 +51,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// _dqs=0: a quoted identifier that does not resolve is an error, never
 	// silently a string literal (SQLite's double-quoted-string quirk).
 	const pragmas = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_dqs=0"
-	w, err := sql.Open("sqlite", tg.uri+sep+pragmas+"&_txlock=immediate&_pragma=cache_size(-16384)")
+	w, err := sql.Open("sqlite", tg.uri+sep+pragmas+"&_txlock=immediate&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(8192)")
 	if err != nil {
 		return nil, ferry.Wrap(ferry.EUNAVAILABLE, err, "sqlite: cannot open %s", tg.path)
 	}

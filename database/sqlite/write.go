@@ -215,7 +215,7 @@ func (db *DB) Write(ctx context.Context, t database.Table, b database.Batch) (re
 
 		if b.Sweep != "" {
 			q := `INSERT OR IGNORE INTO ferry_sweep_seen (tbl, sweep, id) SELECT ?, ?, value FROM json_each(?)`
-			if _, err := tx.ExecContext(ctx, q, t.Name, b.Sweep, string(idsJSON)); err != nil {
+			if _, err := tx.ExecContext(ctx, q, foldASCII(t.Name), b.Sweep, string(idsJSON)); err != nil {
 				return res, db.classify(ctx, err, op)
 			}
 		}
@@ -434,14 +434,14 @@ func (db *DB) FinishSweep(ctx context.Context, t database.Table, sweep, runID st
 	tn := quote(t.Name)
 	q := "UPDATE " + tn + ` SET "_ferry_deleted_at" = ?, "_ferry_run_id" = ? WHERE "_ferry_deleted_at" IS NULL` +
 		` AND NOT EXISTS (SELECT 1 FROM ferry_sweep_seen s WHERE s.tbl = ? AND s.sweep = ? AND s.id = ` + tn + `."id")`
-	r, err := tx.ExecContext(ctx, q, formatTime(at), runID, t.Name, sweep)
+	r, err := tx.ExecContext(ctx, q, formatTime(at), runID, foldASCII(t.Name), sweep)
 	if err != nil {
 		return 0, db.classify(ctx, err, op)
 	}
 	if deleted, err = r.RowsAffected(); err != nil {
 		return 0, db.classify(ctx, err, op)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM ferry_sweep_seen WHERE tbl = ? AND sweep = ?`, t.Name, sweep); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM ferry_sweep_seen WHERE tbl = ? AND sweep = ?`, foldASCII(t.Name), sweep); err != nil {
 		return 0, db.classify(ctx, err, op)
 	}
 	if cp != nil {
