@@ -16,7 +16,7 @@ import (
 	"github.com/ferrysync/ferry/internal/store"
 )
 
-//go:embed static templates
+//go:embed static templates/*.html
 var assets embed.FS
 
 // Config configures the dashboard. Zero values are defaults.
