@@ -13,13 +13,17 @@ import (
 )
 
 func syncCmd(g *globals) *cobra.Command {
-	var full bool
+	var full, queue, enqueue bool
 	cmd := &cobra.Command{
 		Use:   "sync NAME",
 		Short: "Run one sync configuration now, in the foreground",
 		Long: `Sync runs the named configuration now and shows its progress. Ctrl-C stops it
 cleanly: committed batches stay, the checkpoint is kept, the run is cancelled,
-and the next run continues from the checkpoint.`,
+and the next run continues from the checkpoint.
+
+While the configuration has a queued or running run (a scheduled run, a
+worker's, another terminal's), sync is refused with that run's id; with
+--queue it waits for that run to finish, then runs.`,
 		Args: exactArgs(1, "the name of a sync configuration"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := g.open(cmd.Context())
@@ -27,8 +31,19 @@ and the next run continues from the checkpoint.`,
 				return err
 			}
 			defer a.Close()
+			if enqueue {
+				run, err := a.Enqueue(cmd.Context(), args[0], full)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return g.printJSON(runJSON(run))
+				}
+				fmt.Fprintf(g.stdout, "%s %s queued for the workers\n", run.ID, run.Config)
+				return nil
+			}
 			p := newProgress(g, args[0])
-			run, err := a.Sync(cmd.Context(), args[0], app.SyncOptions{Full: full, Progress: p.update})
+			run, err := a.Sync(cmd.Context(), args[0], app.SyncOptions{Full: full, Queue: queue, Progress: p.update})
 			p.done()
 			if run.ID == "" {
 				return err
@@ -43,6 +58,8 @@ and the next run continues from the checkpoint.`,
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&enqueue, "enqueue", false, "queue the run for ferry serve or ferry worker and return at once")
+	cmd.Flags().BoolVar(&queue, "queue", false, "wait behind the configuration's active run instead of refusing")
 	cmd.Flags().BoolVar(&full, "full", false, "force a full pass (re-read everything, soft-delete what is gone)")
 	return cmd
 }

@@ -122,7 +122,7 @@ func (a *App) Apply(ctx context.Context, doc *Document, opt ApplyOptions) ([]Cha
 		}
 		changes = append(changes, c)
 	}
-	for _, want := range syncs {
+	for i, want := range syncs {
 		old, err := a.store.GetSyncConfig(ctx, want.Name)
 		c, err := diff("sync", want.Name, err, func() []string { return syncDiff(old, want) })
 		if err != nil {
@@ -132,6 +132,13 @@ func (a *App) Apply(ctx context.Context, doc *Document, opt ApplyOptions) ([]Cha
 			if _, err := a.store.PutSyncConfig(ctx, &want); err != nil {
 				return changes, err
 			}
+		}
+		if schedChanged, err := a.applySchedule(ctx, doc.Syncs[i]); err != nil {
+			return changes, err
+		} else if schedChanged && c.Action == "unchanged" {
+			c.Action, c.Fields = "updated", []string{"schedule"}
+		} else if schedChanged && c.Action == "updated" {
+			c.Fields = append(c.Fields, "schedule")
 		}
 		changes = append(changes, c)
 	}

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferrysync/ferry"
+	"github.com/ferrysync/ferry/internal/schedule"
 )
 
 // Document is a ferry.yaml file: everything `ferry apply` declares.
@@ -52,7 +53,13 @@ type SyncSpec struct {
 	FullEvery  int               `yaml:"full_every"`
 	Direction  string            `yaml:"direction"`
 	Active     *bool             `yaml:"active"`
-	line       int
+	// Schedule is "every 15m" or a 5-field cron expression ("0 3 * * *"),
+	// evaluated in Timezone (IANA name, default UTC); ScheduleActive false
+	// pauses the schedule tier. See docs/operations.md.
+	Schedule       string `yaml:"schedule"`
+	Timezone       string `yaml:"timezone"`
+	ScheduleActive *bool  `yaml:"schedule_active"`
+	line           int
 }
 
 // ParseDocument parses a ferry.yaml. file names it in errors; env looks up
@@ -106,7 +113,7 @@ func (s *SyncSpec) UnmarshalYAML(n *yaml.Node) error {
 	type plain SyncSpec
 	s.line = n.Line
 	return decodeStrict(n, "sync", (*plain)(s), "name", "connection", "object", "project", "table", "fields",
-		"rename", "strategy", "full_every", "direction", "active")
+		"rename", "strategy", "full_every", "direction", "active", "schedule", "timezone", "schedule_active")
 }
 
 // lineError carries a line number through yaml's decoder.
@@ -241,6 +248,13 @@ func (d *Document) check() error {
 		}
 		if s.FullEvery < 0 || (s.FullEvery > 0 && ferry.Strategy(s.Strategy) != ferry.Incremental) {
 			return d.errorf(s.line, "sync %s: full_every needs strategy: incremental and a positive number of runs", s.Name)
+		}
+		if s.Schedule != "" {
+			if _, err := schedule.Parse(s.Schedule, s.Timezone); err != nil {
+				return d.errorf(s.line, "sync %s: %v", s.Name, err)
+			}
+		} else if s.Timezone != "" || s.ScheduleActive != nil {
+			return d.errorf(s.line, "sync %s: timezone and schedule_active need a schedule", s.Name)
 		}
 		switch ferry.Direction(s.Direction) {
 		case "", ferry.OneWay:

@@ -19,44 +19,98 @@ import (
 // SyncOptions tune one foreground run.
 type SyncOptions struct {
 	Full bool // force a full pass
+	// Queue waits for the configuration's active run (if any) to finish and
+	// then runs, instead of refusing with that run's id.
+	Queue bool
 	// Progress is called after the run starts and after each committed
 	// batch, with the estimated fraction done (-1: unknown).
 	Progress func(run ferry.Run, fraction float64)
 }
 
 // Sync runs the named configuration now, in this process, and returns the
-// run as recorded. The error is the run's failure, if it failed.
+// run as recorded. The error is the run's failure, if it failed. While the
+// configuration has a queued or running run, Sync is refused (ECONFLICT
+// naming that run) unless opt.Queue, which waits for it.
 func (a *App) Sync(ctx context.Context, name string, opt SyncOptions) (ferry.Run, error) {
-	job, cleanup, err := a.prepare(ctx, name)
-	if err != nil {
+	if err := a.refusePaused(ctx, name); err != nil {
 		return ferry.Run{}, err
 	}
-	defer cleanup()
-	job.ForceFull = opt.Full
-
 	if _, err := a.InterruptStale(ctx); err != nil {
 		return ferry.Run{}, err
 	}
 	now := a.now().UTC()
 	run := &ferry.Run{Config: name, Status: ferry.RunRunning, Attempt: 1, Host: hostname(), PID: os.Getpid(),
 		StartedAt: now, HeartbeatAt: now}
-	if err := a.store.CreateRun(ctx, run); err != nil {
-		return ferry.Run{}, err
+	for {
+		err := a.store.CreateRun(ctx, run)
+		if err == nil {
+			break
+		}
+		if !opt.Queue || ferry.ErrorCode(err) != ferry.ECONFLICT {
+			return ferry.Run{}, err
+		}
+		select { // --queue: wait behind the active run
+		case <-ctx.Done():
+			return ferry.Run{}, ferry.Wrap(ferry.ECANCELED, ctx.Err(), "stopped while waiting for the active run of %s", name)
+		case <-time.After(500 * time.Millisecond):
+		}
+		run.StartedAt, run.HeartbeatAt = a.now().UTC(), a.now().UTC()
 	}
-	log := a.log.With("run_id", run.ID, "config", name)
+	err := a.Execute(ctx, run, ExecuteOptions{Full: opt.Full, Progress: opt.Progress})
+	return *run, err
+}
+
+// ExecuteOptions tune Execute.
+type ExecuteOptions struct {
+	Full     bool
+	Progress func(run ferry.Run, fraction float64)
+	// Interrupt records a run stopped by ctx as interrupted (to be resumed
+	// by a worker) rather than cancelled: workers shutting down set it.
+	Interrupt bool
+}
+
+// Execute runs a run that is already recorded as running (by Sync, or by a
+// worker that claimed it) to its final status, and records it. Foreground
+// syncs and workers share this path; the pipeline does not know which one
+// runs it. A run that is cancelled or interrupted in the control state while
+// it runs (pause --cancel-running, a lost lease) stops after the batch in
+// flight.
+func (a *App) Execute(ctx context.Context, run *ferry.Run, opt ExecuteOptions) error {
+	log := a.log.With("run_id", run.ID, "config", run.Config)
+	job, cleanup, err := a.prepare(ctx, run.Config)
+	if err != nil {
+		return a.finish(ctx, log, run, err, opt)
+	}
+	defer cleanup()
+	job.ForceFull = opt.Full
 	obs := &observer{store: a.store, progress: opt.Progress, now: a.now, log: log}
 	job.Run, job.Observer = run, obs
 
-	stop := a.heartbeat(ctx, run.ID)
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := a.heartbeat(runCtx, run.ID, cancel)
 	pcfg := a.cfg.Pipeline
 	pcfg.Logger, pcfg.Now = log, a.now
-	err = pipeline.New(pcfg).Run(ctx, job)
+	err = pipeline.New(pcfg).Run(runCtx, job)
 	stop()
+	if cause := context.Cause(runCtx); err != nil && ctx.Err() == nil && cause != nil && ferry.ErrorCode(cause) == ferry.ECONFLICT {
+		// The control state ended the run (cancelled or interrupted there):
+		// nothing more to record.
+		log.Info("run stopped by the control state", "reason", cause)
+		return ferry.Wrap(ferry.ECANCELED, cause, "run %s was stopped", run.ID)
+	}
+	return a.finish(ctx, log, run, err, opt)
+}
 
+// finish records a run's outcome from the pipeline's error.
+func (a *App) finish(ctx context.Context, log *slog.Logger, run *ferry.Run, err error, opt ExecuteOptions) error {
 	run.FinishedAt = a.now().UTC()
 	switch code := ferry.ErrorCode(err); {
 	case err == nil:
 		run.Status = ferry.RunSucceeded
+	case code == ferry.ECANCELED && opt.Interrupt:
+		run.Status = ferry.RunInterrupted
+		run.ErrorCode, run.Error = code, "the worker stopped; committed batches and the checkpoint are kept, and the run resumes"
 	case code == ferry.ECANCELED:
 		run.Status = ferry.RunCancelled
 		run.ErrorCode, run.Error = code, "cancelled; committed batches and the checkpoint are kept"
@@ -64,35 +118,52 @@ func (a *App) Sync(ctx context.Context, name string, opt SyncOptions) (ferry.Run
 		run.Status = ferry.RunFailed
 		run.ErrorCode, run.Error = code, err.Error()
 	}
-	// Record the outcome even when ctx is cancelled (Ctrl-C).
+	// Record the outcome even when ctx is cancelled (Ctrl-C, SIGTERM).
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if uerr := a.store.UpdateRun(wctx, run); uerr != nil {
-		return *run, errors.Join(err, fmt.Errorf("record run %s: %w", run.ID, uerr))
+		return errors.Join(err, fmt.Errorf("record run %s: %w", run.ID, uerr))
 	}
 	log.Info("run finished", "status", run.Status, "fetched", run.Counts.Fetched, "batches", run.Batches)
 	if opt.Progress != nil {
 		opt.Progress(*run, 1)
 	}
-	return *run, err
+	return err
+}
+
+// refusePaused refuses a configuration that is paused at the sync or the
+// project tier, saying which.
+func (a *App) refusePaused(ctx context.Context, name string) error {
+	sc, err := a.store.GetSyncConfig(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !sc.Active {
+		return ferry.Errorf(ferry.ECONFLICT, "sync %s is paused (tier: sync); resume it with: ferry resume sync %s", name, name)
+	}
+	proj, err := a.store.GetProject(ctx, sc.Project)
+	if err != nil {
+		return err
+	}
+	if !proj.Active {
+		return ferry.Errorf(ferry.ECONFLICT, "project %s is paused (tier: project); sync %s cannot run until: ferry resume project %s", proj.Name, name, proj.Name)
+	}
+	return nil
 }
 
 // prepare resolves a configuration into a pipeline job: its plan, provider
 // connection and destination. It refuses paused configurations and projects.
 func (a *App) prepare(ctx context.Context, name string) (pipeline.Job, func(), error) {
+	if err := a.refusePaused(ctx, name); err != nil {
+		return pipeline.Job{}, nil, err
+	}
 	sc, err := a.store.GetSyncConfig(ctx, name)
 	if err != nil {
 		return pipeline.Job{}, nil, err
 	}
-	if !sc.Active {
-		return pipeline.Job{}, nil, ferry.Errorf(ferry.ECONFLICT, "sync %s is paused (active: false); set active: true to run it", name)
-	}
 	proj, err := a.store.GetProject(ctx, sc.Project)
 	if err != nil {
 		return pipeline.Job{}, nil, err
-	}
-	if !proj.Active {
-		return pipeline.Job{}, nil, ferry.Errorf(ferry.ECONFLICT, "project %s is paused (active: false); sync %s cannot run until it is resumed", proj.Name, name)
 	}
 	conn, err := a.store.GetConnection(ctx, sc.Connection)
 	if err != nil {
@@ -152,7 +223,10 @@ func processAlive(pid int) bool {
 }
 
 // heartbeat keeps the run's lease fresh until stop is called.
-func (a *App) heartbeat(ctx context.Context, id string) (stop func()) {
+// When the store says the run is no longer active (ECONFLICT: it was
+// interrupted or cancelled there), the run's context is cancelled with that
+// error as the cause.
+func (a *App) heartbeat(ctx context.Context, id string, lost context.CancelCauseFunc) (stop func()) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -165,6 +239,10 @@ func (a *App) heartbeat(ctx context.Context, id string) (stop func()) {
 				return
 			case <-t.C:
 				if err := a.store.Heartbeat(ctx, id); err != nil {
+					if ferry.ErrorCode(err) == ferry.ECONFLICT {
+						lost(err)
+						return
+					}
 					a.log.Warn("heartbeat failed", "run_id", id, "error", err)
 				}
 			}

@@ -29,7 +29,7 @@ type Schedule struct {
 	loc   *time.Location
 	// bit sets of allowed values
 	minute, hour, dom, month, dow uint64
-	domStar, dowStar             bool
+	domStar, dowStar              bool
 }
 
 // String returns the spec as written.
