@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ferrysync/ferry"
+	"github.com/ferrysync/ferry/internal/app"
+	"github.com/ferrysync/ferry/internal/pgtest"
+	"github.com/ferrysync/ferry/internal/store"
+	"github.com/ferrysync/ferry/provider/stripe/fake"
+)
+
+// cluster is a control state shared by several ferry processes.
+type cluster struct {
+	t     *testing.T
+	state string
+	key   string
+}
+
+func newCluster(t *testing.T, state string) *cluster {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return &cluster{t: t, state: state, key: base64.StdEncoding.EncodeToString(k)}
+}
+
+func (c *cluster) cmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(ferryBinary(c.t), append([]string{"--state", c.state}, args...)...)
+	cmd.Env = append(os.Environ(), "FERRY_SECRET_KEY="+c.key)
+	return cmd
+}
+
+// run runs the binary to its end.
+func (c *cluster) run(args ...string) (string, string, int) {
+	c.t.Helper()
+	cmd := c.cmd(args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return out.String(), errb.String(), ee.ExitCode()
+	}
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return out.String(), errb.String(), 0
+}
+
+func (c *cluster) must(args ...string) string {
+	c.t.Helper()
+	out, errs, code := c.run(args...)
+	if code != 0 {
+		c.t.Fatalf("ferry %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// open opens the control state in the test process.
+func (c *cluster) open() *app.App {
+	c.t.Helper()
+	a, err := app.Open(context.Background(), app.Config{State: c.state, SecretKey: ferry.NewSecret(c.key)})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// manyConfigs is a ferry.yaml with n full syncs of customers, tables t1..tn,
+// through a connection limited to rate requests per second (each run opens
+// its own client: the workload is provider-bound per run).
+func manyConfigs(url, dsn string, n int, rate int, extra string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "projects:\n  - {name: wh, database: %q}\nconnections:\n  - {name: stripe, provider: stripe, api_key: sk_test_ferry, base_url: %q, rate_limit: %d}\nsyncs:\n", dsn, url, rate)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - {name: c%d, connection: stripe, object: customers, project: wh, table: t%d, fields: [id, email, name, created, metadata], rename: {email: email_address}, strategy: full%s}\n", i, i, extra)
+	}
+	return b.String()
+}
+
+// TestSyncNowFromTwoProcessesMakesOneRun: two processes ask for a run of
+// one configuration at the same instant; exactly one run exists and the
+// other process is refused with its id.
+func TestSyncNowFromTwoProcessesMakesOneRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fake.Config{Seed: 3, Counts: map[string]int{"customers": 2000}, Latency: 20 * time.Millisecond})
+	c := newCluster(t, e.state)
+	c.must("apply", "-f", e.file("ferry.yaml", manyConfigs(e.url, "sqlite://"+e.dir+"/dest.db", 1, 20, "")))
+
+	type result struct {
+		out, errs string
+		code      int
+	}
+	var wg sync.WaitGroup
+	res := make([]result, 2)
+	start := make(chan struct{})
+	for i := range res {
+		wg.Go(func() {
+			<-start
+			out, errs, code := c.run("sync", "c1", "--json")
+			res[i] = result{out, errs, code}
+		})
+	}
+	close(start)
+	wg.Wait()
+	var runs []runView
+	if err := json.Unmarshal([]byte(c.must("runs", "--json")), &runs); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != "succeeded" {
+		t.Fatalf("runs: %+v\nresults: %+v", runs, res)
+	}
+	ok, refused := 0, 0
+	for _, r := range res {
+		switch r.code {
+		case 0:
+			ok++
+		case 4:
+			refused++
+			if !strings.Contains(r.errs, runs[0].ID) {
+				t.Errorf("refusal does not name the active run %s: %s", runs[0].ID, r.errs)
+			}
+		default:
+			t.Errorf("exit %d: %s%s", r.code, r.out, r.errs)
+		}
+	}
+	if ok != 1 || refused != 1 {
+		t.Fatalf("%d succeeded, %d refused; want 1 and 1: %+v", ok, refused, res)
+	}
+	// --queue waits behind an active run instead of refusing.
+	c.must("sync", "c1", "--enqueue")
+	done := make(chan result, 1)
+	go func() {
+		out, errs, code := c.run("sync", "c1", "--queue", "--json")
+		done <- result{out, errs, code}
+	}()
+	time.Sleep(300 * time.Millisecond) // the waiter is behind the queued run
+	a := c.open()
+	if _, err := a.Store().CancelActiveRun(context.Background(), "c1", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; r.code != 0 || runJSONOf(t, r.out).Status != "succeeded" {
+		t.Fatalf("sync --queue: exit %d\n%s%s", r.code, r.out, r.errs)
+	}
+}
+
+// worker is one `ferry worker` process.
+type worker struct {
+	cmd  *exec.Cmd
+	errb *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (c *cluster) startWorker(args ...string) *worker {
+	c.t.Helper()
+	w := &worker{errb: &syncBuffer{}}
+	w.cmd = c.cmd(append([]string{"--log-level", "info", "worker"}, args...)...)
+	w.cmd.Stderr = w.errb
+	if err := w.cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() {
+		_ = w.cmd.Process.Signal(syscall.SIGTERM)
+		_ = w.cmd.Wait()
+	})
+	return w
+}
+
+// waitFor polls cond every 50ms until it holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func allRuns(t *testing.T, a *app.App) []ferry.Run {
+	t.Helper()
+	runs, err := a.Store().ListRuns(context.Background(), store.RunFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+// TestWorkersShareRunsAndResumeAfterKill: three worker processes against one
+// Postgres control database share the runs of many configurations; one is
+// killed with SIGKILL mid-run; its run is marked interrupted and finished by
+// another worker from its checkpoint, every object exactly once.
+func TestWorkersShareRunsAndResumeAfterKill(t *testing.T) {
+	t.Parallel()
+	const n, count = 9, 4000
+	e := newEnv(t, fake.Config{Seed: 21, Counts: map[string]int{"customers": count}, Latency: 5 * time.Millisecond})
+	dest := pgtest.DB(t)
+	c := newCluster(t, pgtest.DB(t))
+	c.must("apply", "-f", e.file("ferry.yaml", manyConfigs(e.url, dest, n, 25, "")))
+
+	var ws []*worker
+	for range 3 {
+		ws = append(ws, c.startWorker("--workers", "1", "--lease", "3s", "--poll", "100ms"))
+	}
+	for i := 1; i <= n; i++ {
+		c.must("sync", fmt.Sprintf("c%d", i), "--enqueue")
+	}
+	a := c.open()
+	// Kill the worker of the first run that has committed a batch.
+	var victim ferry.Run
+	waitFor(t, 60*time.Second, "a running run with a committed batch", func() bool {
+		for _, r := range allRuns(t, a) {
+			if r.Status == ferry.RunRunning && r.Batches >= 1 {
+				victim = r
+				return true
+			}
+		}
+		return false
+	})
+	killed := false
+	for _, w := range ws {
+		if w.cmd.Process.Pid == victim.PID {
+			if err := w.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = w.cmd.Wait()
+			killed = true
+		}
+	}
+	if !killed {
+		t.Fatalf("run %s is held by pid %d, not one of the workers", victim.ID, victim.PID)
+	}
+	// Every configuration ends with a succeeded run.
+	waitFor(t, 120*time.Second, "every configuration to succeed", func() bool {
+		latest := map[string]ferry.Run{}
+		for _, r := range allRuns(t, a) {
+			if _, ok := latest[r.Config]; !ok {
+				latest[r.Config] = r
+			}
+		}
+		done := 0
+		for _, r := range latest {
+			if r.Status == ferry.RunSucceeded {
+				done++
+			}
+		}
+		return done == n
+	})
+	runs := allRuns(t, a)
+	pids := map[int]int{}
+	var resumed *ferry.Run
+	for i, r := range runs {
+		pids[r.PID]++
+		if r.ID == victim.ID && r.Status != ferry.RunInterrupted {
+			t.Errorf("the killed worker's run is %s, want interrupted", r.Status)
+		}
+		if r.Config == victim.Config && r.Attempt == victim.Attempt+1 {
+			resumed = &runs[i]
+		}
+	}
+	if len(pids) != 3 {
+		t.Errorf("runs were executed by %d processes, want 3: %v", len(pids), pids)
+	}
+	if resumed == nil || resumed.Status != ferry.RunSucceeded || resumed.PID == victim.PID || !strings.Contains(resumed.Reason, "resuming") {
+		t.Fatalf("the interrupted run was not resumed from its checkpoint by another worker: %+v", resumed)
+	}
+	if resumed.Counts.Fetched >= count {
+		t.Errorf("the resumed run fetched %d of %d: it started over", resumed.Counts.Fetched, count)
+	}
+	table := customersTable
+	table.Name = "t" + strings.TrimPrefix(victim.Config, "c")
+	got := rows(t, dest, table)
+	sameLive(t, got, e.srv.LiveIDs("customers"))
+	if len(got) != count {
+		t.Errorf("%d rows in %s, want %d", len(got), table.Name, count)
+	}
+	t.Logf("runs per worker pid: %v; killed %s after %d batches, resumed as %s fetching %d", pids, victim.ID, victim.Batches, resumed.ID, resumed.Counts.Fetched)
+}
