@@ -47,6 +47,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.AddCommand(demoCmd(g), applyCmd(g), syncCmd(g), runsCmd(g), runCmd(g), fakeCmd(g), benchCmd(g))
+	root.AddCommand(scopeCmd(g))
 	root.AddCommand(serveCmd(g), workerCmd(g), pauseCmd(g), resumeCmd(g), statusCmd(g))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return ferry.Errorf(ferry.EINVALID, "%v (see %s --help)", err, cmd.CommandPath())

@@ -87,6 +87,11 @@ func (a *App) Apply(ctx context.Context, doc *Document, opt ApplyOptions) ([]Cha
 		}
 	}
 
+	scopeDefs, err := a.checkScopes(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+
 	// Everything is valid: write.
 	var changes []Change
 	for _, p := range doc.Projects {
@@ -142,7 +147,7 @@ func (a *App) Apply(ctx context.Context, doc *Document, opt ApplyOptions) ([]Cha
 		}
 		changes = append(changes, c)
 	}
-	return changes, nil
+	return a.applyScopes(ctx, scopeDefs, changes)
 }
 
 // diff turns a Get's error and a field comparison into a Change.

@@ -19,6 +19,7 @@ type Document struct {
 	Projects    []ProjectSpec    `yaml:"projects"`
 	Connections []ConnectionSpec `yaml:"connections"`
 	Syncs       []SyncSpec       `yaml:"syncs"`
+	Scopes      []ScopeSpec      `yaml:"scopes"`
 	file        string
 }
 
@@ -78,7 +79,7 @@ func ParseDocument(file string, data []byte, env func(string) (string, bool)) (*
 	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
 		top = top.Content[0]
 	}
-	if err := checkKeys(file, top, "the top level", "projects", "connections", "syncs"); err != nil {
+	if err := checkKeys(file, top, "the top level", "projects", "connections", "syncs", "scopes"); err != nil {
 		return nil, err
 	}
 	if err := top.Decode(doc); err != nil {
@@ -114,6 +115,20 @@ func (s *SyncSpec) UnmarshalYAML(n *yaml.Node) error {
 	s.line = n.Line
 	return decodeStrict(n, "sync", (*plain)(s), "name", "connection", "object", "project", "table", "fields",
 		"rename", "strategy", "full_every", "direction", "active", "schedule", "timezone", "schedule_active")
+}
+
+// ScopeSpec declares a scope: sync configurations started together with
+// ferry scope start NAME.
+type ScopeSpec struct {
+	Name  string   `yaml:"name"`
+	Syncs []string `yaml:"syncs"`
+	line  int
+}
+
+func (s *ScopeSpec) UnmarshalYAML(n *yaml.Node) error {
+	type plain ScopeSpec
+	s.line = n.Line
+	return decodeStrict(n, "scope", (*plain)(s), "name", "syncs")
 }
 
 // lineError carries a line number through yaml's decoder.

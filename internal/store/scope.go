@@ -538,3 +538,60 @@ func (s *Store) DeleteSyncStatus(ctx context.Context, id string) (ferry.SyncStat
 	})
 	return st, s.dbErr(err, "delete sync status "+id)
 }
+
+// ScopeDef is a declared scope: a name for a list of sync configurations.
+type ScopeDef struct {
+	Name      string
+	Syncs     []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// PutScopeDef creates or replaces a declared scope.
+func (s *Store) PutScopeDef(ctx context.Context, d *ScopeDef) error {
+	if !scopeNamePattern.MatchString(d.Name) {
+		return ferry.Errorf(ferry.EINVALID, "scope name %q: use lowercase letters, digits, '-' and '_' (at most 63)", d.Name)
+	}
+	if len(d.Syncs) == 0 {
+		return ferry.Errorf(ferry.EINVALID, "scope %s has no syncs", d.Name)
+	}
+	syncs, err := json.Marshal(d.Syncs)
+	if err != nil {
+		return err
+	}
+	now := s.stampNow()
+	d.UpdatedAt = now
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.queryRow(ctx, tx, "SELECT created_at FROM scope_defs WHERE name = ?"+s.forUpdate(), d.Name).Scan(timeCol{&d.CreatedAt})
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			d.CreatedAt = now
+			_, err = s.exec(ctx, tx, "INSERT INTO scope_defs (name, syncs, created_at, updated_at) VALUES (?, ?, ?, ?)",
+				d.Name, string(syncs), s.tv(now), s.tv(now))
+			return err
+		case err != nil:
+			return err
+		}
+		_, err = s.exec(ctx, tx, "UPDATE scope_defs SET syncs = ?, updated_at = ? WHERE name = ?", string(syncs), s.tv(now), d.Name)
+		return err
+	})
+	return s.dbErr(err, "put scope "+d.Name)
+}
+
+// GetScopeDef returns a declared scope, or ENOTFOUND.
+func (s *Store) GetScopeDef(ctx context.Context, name string) (ScopeDef, error) {
+	d := ScopeDef{Name: name}
+	var syncs []byte
+	err := s.queryRow(ctx, s.db, "SELECT syncs, created_at, updated_at FROM scope_defs WHERE name = ?", name).
+		Scan(&syncs, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, ferry.Errorf(ferry.ENOTFOUND, "scope %s is not declared: declare it under scopes: in ferry.yaml, or give its syncs with --syncs", name)
+	}
+	if err != nil {
+		return d, s.dbErr(err, "get scope "+name)
+	}
+	if err := json.Unmarshal(syncs, &d.Syncs); err != nil {
+		return d, fmt.Errorf("scope %s: syncs: %w", name, err)
+	}
+	return d, nil
+}

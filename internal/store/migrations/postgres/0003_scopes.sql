@@ -39,3 +39,11 @@ CREATE TABLE sync_statuses (
     error      TEXT NOT NULL,
     UNIQUE (scope_id, config)
 );
+
+-- Declared scopes (ferry apply: scopes:), started by name.
+CREATE TABLE scope_defs (
+    name       TEXT COLLATE "C" PRIMARY KEY,
+    syncs      JSONB NOT NULL, -- array of sync config names
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);

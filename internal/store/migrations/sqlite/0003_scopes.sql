@@ -38,3 +38,11 @@ CREATE TABLE sync_statuses (
     error      TEXT NOT NULL,
     UNIQUE (scope_id, config)
 );
+
+-- Declared scopes (ferry apply: scopes:), started by name.
+CREATE TABLE scope_defs (
+    name       TEXT PRIMARY KEY,
+    syncs      TEXT NOT NULL, -- JSON array of sync config names
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
