@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,19 +26,19 @@ import (
 
 // cluster is a control state shared by several ferry processes.
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	state string
 	key   string
 }
 
-func newCluster(t *testing.T, state string) *cluster {
+func newCluster(t testing.TB, state string) *cluster {
 	k := make([]byte, 32)
 	_, _ = rand.Read(k)
 	return &cluster{t: t, state: state, key: base64.StdEncoding.EncodeToString(k)}
 }
 
 func (c *cluster) cmd(args ...string) *exec.Cmd {
-	cmd := exec.Command(ferryBinary(c.t), append([]string{"--state", c.state}, args...)...)
+	cmd := exec.Command(binaryFor(c.t), append([]string{"--state", c.state}, args...)...)
 	cmd.Env = append(os.Environ(), "FERRY_SECRET_KEY="+c.key)
 	return cmd
 }
@@ -89,6 +90,29 @@ func manyConfigs(url, dsn string, n int, rate int, extra string) string {
 		fmt.Fprintf(&b, "  - {name: c%d, connection: stripe, object: customers, project: wh, table: t%d, fields: [id, email, name, created, metadata], rename: {email: email_address}, strategy: full%s}\n", i, i, extra)
 	}
 	return b.String()
+}
+
+// binaryFor is ferryBinary for tests and benchmarks.
+func binaryFor(tb testing.TB) string {
+	tb.Helper()
+	if t, ok := tb.(*testing.T); ok {
+		return ferryBinary(t)
+	}
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ferry-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ferry")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v: %s", err, out)
+		}
+	})
+	if binErr != nil {
+		tb.Fatal(binErr)
+	}
+	return binPath
 }
 
 // TestSyncNowFromTwoProcessesMakesOneRun: two processes ask for a run of
@@ -196,7 +220,7 @@ func (c *cluster) startWorker(args ...string) *worker {
 }
 
 // waitFor polls cond every 50ms until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -207,7 +231,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func allRuns(t *testing.T, a *app.App) []ferry.Run {
+func allRuns(t testing.TB, a *app.App) []ferry.Run {
 	t.Helper()
 	runs, err := a.Store().ListRuns(context.Background(), store.RunFilter{Limit: 1000})
 	if err != nil {
