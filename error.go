@@ -13,6 +13,7 @@ const (
 	ENOTFOUND     = "not_found"    // a named thing does not exist
 	ECONFLICT     = "conflict"     // state forbids it now (a run is already running)
 	EUNAUTHORIZED = "unauthorized" // credentials rejected
+	EFORBIDDEN    = "forbidden"    // credentials accepted, but they do not allow this
 	ERATELIMITED  = "rate_limited" // throttled by a provider; retry later
 	EUNAVAILABLE  = "unavailable"  // network, 5xx, database down; retryable
 	EEXPIRED      = "expired"      // a cursor or change feed is past its retention

@@ -80,4 +80,3 @@ func TestTokenScopes(t *testing.T) {
 		}
 	}
 }
-

@@ -167,7 +167,12 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) renderLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	// Keep the token of a form this browser already holds (another tab, or
+	// a background request that landed here), so that form still works.
 	tok := randomToken(24)
+	if c, err := r.Cookie(loginCookie); err == nil && len(c.Value) == len(tok) {
+		tok = c.Value
+	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: "/login", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: s.secure(r), MaxAge: 3600})
 	s.render(w, r, status, "login", page{Title: "Log in", Data: loginData{CSRF: tok, Next: safeNext(r.FormValue("next")), Error: msg}})
