@@ -30,9 +30,7 @@ func runChart(runs []ferry.Run) template.HTML {
 		maxDur = max(maxDur, r.FinishedAt.Sub(r.StartedAt))
 	}
 	maxRec = niceCeil(maxRec)
-	if maxDur <= 0 {
-		maxDur = time.Second
-	}
+	maxDur = niceDuration(maxDur)
 	slot := plotW / float64(len(runs))
 	barW := math.Max(2, math.Min(40, slot*0.6))
 
@@ -73,7 +71,6 @@ func runChart(runs []ferry.Run) template.HTML {
 	if len(runs) > 1 {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="end" fill="%s">%s</text>`, left+plotW, h-10, muted, template.HTMLEscapeString(runs[len(runs)-1].StartedAt.UTC().Format("2 Jan 15:04 UTC")))
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle" fill="%s">■ records fetched  ● duration  ■ not succeeded</text>`, left+plotW/2, h-10, muted)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
@@ -104,4 +101,16 @@ func shortNum(n int64) string {
 		return fmt.Sprintf("%dk", n/1000)
 	}
 	return thousands(n)
+}
+
+// niceDuration rounds d up to a duration whose quarters read well.
+func niceDuration(d time.Duration) time.Duration {
+	for _, n := range []time.Duration{400 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 10 * time.Second,
+		20 * time.Second, 40 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 10 * time.Minute, 20 * time.Minute,
+		40 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour} {
+		if d <= n {
+			return n
+		}
+	}
+	return d.Truncate(time.Hour) + 4*time.Hour
 }
