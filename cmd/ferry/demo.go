@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -108,7 +109,12 @@ keys, no network. Everything lands in --dir (starts afresh each time).`,
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Config, r.Mode, r.Status, c.Fetched, c.Inserted, c.Updated, c.Unchanged, c.Deleted, duration(r))
 			}
 			_ = w.Flush()
-			rel, _ := filepath.Rel(".", abs)
+			rel := abs
+			if wd, err := os.Getwd(); err == nil {
+				if r, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(r, "..") {
+					rel = r
+				}
+			}
 			fmt.Fprintf(g.stdout, `
 The data is in %[1]s/stripe.db: one table per object (stripe_customers, ...),
 typed columns plus _raw (the whole object), _ferry_synced_at, _ferry_deleted_at.

@@ -134,12 +134,15 @@ func run() error {
 	// 3. Ferry itself, at n/10 and n, for throughput and flat memory.
 	var ferryDur time.Duration
 	for _, size := range []int{*n / 10, *n} {
-		s := srv
+		s, u := srv, url
 		if size != *n {
 			s = fake.New(fake.Config{Seed: 2, Counts: map[string]int{"customers": size}})
 			defer s.Close()
+			if u, err = s.Start("127.0.0.1:0"); err != nil {
+				return err
+			}
 		}
-		res, err := ferrySync(ctx, bin, tmp, pg, s, size, 1e6)
+		res, err := ferrySync(ctx, bin, tmp, pg, s, u, 1e6)
 		if err != nil {
 			return err
 		}
@@ -156,7 +159,11 @@ func run() error {
 	if *realisticN > 0 {
 		s := fake.New(fake.Config{Seed: 3, Counts: map[string]int{"customers": *realisticN}, Latency: 300 * time.Millisecond, RateLimit: 100})
 		defer s.Close()
-		res, err := ferrySync(ctx, bin, tmp, pg, s, *realisticN, 100)
+		u, err := s.Start("127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		res, err := ferrySync(ctx, bin, tmp, pg, s, u, 100)
 		if err != nil {
 			return err
 		}
@@ -303,12 +310,8 @@ type ferryResult struct {
 
 // ferrySync applies a one-sync configuration and runs `ferry sync` as a
 // child process, then checks the destination against the fake.
-func ferrySync(ctx context.Context, bin, tmp string, pg *pgtest.Cluster, srv *fake.Server, size int, rateLimit float64) (ferryResult, error) {
+func ferrySync(ctx context.Context, bin, tmp string, pg *pgtest.Cluster, srv *fake.Server, url string, rateLimit float64) (ferryResult, error) {
 	var res ferryResult
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		return res, err
-	}
 	dsn, err := pg.CreateDB(ctx, "ferry")
 	if err != nil {
 		return res, err
