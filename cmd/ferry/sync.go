@@ -85,8 +85,10 @@ func (p *progress) update(run ferry.Run, fraction float64) {
 		return
 	}
 	if p.bar == nil {
+		// A full pass estimates how far it is (percent and ETA); an
+		// incremental run cannot know how much changed: a spinner.
 		max := int64(1000)
-		if fraction < 0 {
+		if run.Mode != ferry.ModeFull {
 			max = -1
 		}
 		p.bar = progressbar.NewOptions64(max,
@@ -94,7 +96,7 @@ func (p *progress) update(run ferry.Run, fraction float64) {
 			progressbar.OptionSetDescription(p.name),
 			progressbar.OptionSetWidth(24),
 			progressbar.OptionShowElapsedTimeOnFinish(),
-			progressbar.OptionSetPredictTime(fraction >= 0),
+			progressbar.OptionSetPredictTime(max > 0),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionSpinnerType(14),
 		)
@@ -106,10 +108,11 @@ func (p *progress) update(run ferry.Run, fraction float64) {
 	}
 	written := run.Counts.Inserted + run.Counts.Updated + run.Counts.Deleted
 	p.bar.Describe(fmt.Sprintf("%s %s: fetched %d, written %d, %.0f rec/s", p.name, run.Mode, run.Counts.Fetched, written, rate))
-	if fraction >= 0 {
-		_ = p.bar.Set64(int64(fraction * 1000))
-	} else {
+	switch {
+	case run.Mode != ferry.ModeFull:
 		_ = p.bar.Add(1)
+	case fraction >= 0:
+		_ = p.bar.Set64(int64(fraction * 1000))
 	}
 }
 
