@@ -27,17 +27,18 @@ type Config struct {
 
 // Server is the HTTP API: JSON under /api/v1 (token authenticated), its
 // OpenAPI 3.1 document at /openapi.json, Prometheus metrics at /metrics and
-// a liveness probe at /healthz. It is an http.Handler; Close stops the runs
-// it started and closes what it opened.
+// a liveness probe at /healthz. It is an http.Handler; Close closes what it
+// opened. "Sync now" and "retry" queue runs for the executor's workers
+// (ferry serve runs them in-process).
 type Server struct {
 	app     *app.App
 	log     *slog.Logger
 	api     huma.API
 	mux     *http.ServeMux
-	runner  *app.Runner
 	records *app.RecordReader
 	metrics *app.Metrics
 	reg     *prometheus.Registry
+	scopes  scopeRuns
 }
 
 // New returns the API over a. The app is its only dependency.
@@ -47,10 +48,10 @@ func New(a *app.App, cfg Config) *Server {
 		app:     a,
 		log:     cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		mux:     http.NewServeMux(),
-		runner:  app.NewRunner(a),
 		records: app.NewRecordReader(a),
 		metrics: cfg.Metrics,
 	}
+	s.scopes.ctx, s.scopes.stop = context.WithCancel(context.Background())
 	if s.metrics == nil {
 		s.metrics = app.NewMetrics()
 	}
@@ -74,6 +75,8 @@ func New(a *app.App, cfg Config) *Server {
 	s.registerSyncs()
 	s.registerRuns()
 	s.registerRecords()
+	s.registerControl()
+	s.registerScopes()
 
 	s.reg = s.newRegistry()
 	s.mux.Handle("GET /metrics", s.metricsHandler())
@@ -90,10 +93,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // OpenAPI returns the API's OpenAPI document.
 func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
 
-// Close cancels the runs this API started (they keep their checkpoints) and
-// closes the destinations the records API opened.
+// Close stops the scope instances this API started (they are recorded
+// interrupted) and closes the destinations the records API opened. Runs
+// belong to the executor's workers, not to the API.
 func (s *Server) Close() error {
-	s.runner.Close()
+	s.scopes.stop()
+	s.scopes.wg.Wait()
 	return s.records.Close()
 }
 

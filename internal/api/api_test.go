@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/internal/api"
 	"github.com/ferrysync/ferry/internal/app"
+	"github.com/ferrysync/ferry/internal/executor"
 	"github.com/ferrysync/ferry/internal/pgtest"
 	"github.com/ferrysync/ferry/internal/store"
 	"github.com/ferrysync/ferry/provider/stripe/fake"
@@ -88,8 +88,17 @@ func newEnv(t *testing.T, opt envOptions) *env {
 	}
 	s := api.New(a, api.Config{Logger: log})
 	hs := httptest.NewServer(s)
+	// Workers run the queued runs, as in ferry serve.
+	wctx, stopWorkers := context.WithCancel(context.Background())
+	workers := make(chan struct{})
+	go func() {
+		defer close(workers)
+		_ = a.Executor(executor.Config{Workers: 2, Poll: 20 * time.Millisecond}).Work(wctx)
+	}()
 	t.Cleanup(func() {
 		hs.Close()
+		stopWorkers()
+		<-workers
 		s.Close()
 		a.Close()
 	})
@@ -233,5 +242,3 @@ func (e *env) wait(id string) api.Run {
 }
 
 func sqliteDSN(t *testing.T, dir string) string { return "sqlite://" + filepath.Join(dir, "dest.db") }
-
-var _ = os.Getenv

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -55,4 +56,12 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	next(huma.WithValue(ctx, tokenKey{}, tok))
+}
+
+// byToken names the request's token for messages recorded with a change.
+func byToken(ctx context.Context) string {
+	if t, ok := ctx.Value(tokenKey{}).(store.Token); ok {
+		return " (token " + t.ID + ")"
+	}
+	return ""
 }

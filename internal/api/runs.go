@@ -207,14 +207,14 @@ func (s *Server) registerRuns() {
 
 	huma.Register(s.api, op(huma.Operation{
 		OperationID: "start-run", Method: http.MethodPost, Path: "/api/v1/syncs/{name}/runs",
-		Summary: "Sync now", Description: "Starts a run of the configuration and answers 202 with it as soon as it is recorded. " +
+		Summary: "Sync now", Description: "Queues a run of the configuration for the workers and answers 202 with it (status queued). " +
 			"Refused (409) while the configuration, or its project, is paused or already has a queued or running run.",
 		Tags: []string{"Runs"}, DefaultStatus: http.StatusAccepted, Errors: []int{http.StatusNotFound, http.StatusConflict},
 	}, scopeRun), handle(s, func(ctx context.Context, in *struct {
 		NameParam
 		Full bool `query:"full" doc:"Force a full pass"`
 	}) (*runOutput, error) {
-		r, err := s.runner.Start(ctx, in.Name, in.Full)
+		r, err := s.app.Enqueue(ctx, in.Name, in.Full)
 		if err != nil {
 			return nil, err
 		}
@@ -223,10 +223,10 @@ func (s *Server) registerRuns() {
 
 	huma.Register(s.api, op(huma.Operation{
 		OperationID: "cancel-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/cancel",
-		Summary: "Cancel a run", Description: "Stops a queued or running run after its batch in flight; committed batches and the checkpoint are kept.",
+		Summary: "Cancel a run", Description: "Marks a queued or running run cancelled: a queued run never starts, a running one stops after its batch in flight. Committed batches and the checkpoint are kept.",
 		Tags: []string{"Runs"}, Errors: []int{http.StatusNotFound, http.StatusConflict},
 	}, scopeRun), handle(s, func(ctx context.Context, in *RunIDParam) (*runOutput, error) {
-		r, err := s.runner.Cancel(ctx, in.ID)
+		r, err := s.app.CancelRun(ctx, in.ID, "cancelled through the API"+byToken(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -235,10 +235,10 @@ func (s *Server) registerRuns() {
 
 	huma.Register(s.api, op(huma.Operation{
 		OperationID: "retry-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/retry",
-		Summary: "Retry a run", Description: "Starts a new run of a failed, interrupted or cancelled run's configuration; it resumes from the checkpoint. Answers 202 with the new run.",
+		Summary: "Retry a run", Description: "Queues a new run (the next attempt) of a failed, interrupted or cancelled run's configuration; it resumes from the checkpoint. Answers 202 with the new run.",
 		Tags: []string{"Runs"}, DefaultStatus: http.StatusAccepted, Errors: []int{http.StatusNotFound, http.StatusConflict},
 	}, scopeRun), handle(s, func(ctx context.Context, in *RunIDParam) (*runOutput, error) {
-		r, err := s.runner.Retry(ctx, in.ID)
+		r, err := s.app.Retry(ctx, in.ID)
 		if err != nil {
 			return nil, err
 		}

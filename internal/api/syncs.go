@@ -9,6 +9,7 @@ import (
 
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/internal/app"
+	"github.com/ferrysync/ferry/internal/store"
 )
 
 // Sync is a sync configuration: a provider object synced into a table.
@@ -24,6 +25,7 @@ type Sync struct {
 	FullEvery  int               `json:"full_every" doc:"With incremental: a full run after every N incremental runs; 0 never"`
 	Direction  string            `json:"direction" enum:"one-way,two-way"`
 	Active     bool              `json:"active" doc:"false: paused"`
+	Schedule   *Schedule         `json:"schedule,omitempty" doc:"Absent: runs only when asked"`
 	CreatedAt  time.Time         `json:"created_at"`
 	UpdatedAt  time.Time         `json:"updated_at"`
 }
@@ -41,6 +43,18 @@ type SyncInput struct {
 	FullEvery  int               `json:"full_every,omitempty" minimum:"0"`
 	Direction  string            `json:"direction,omitempty" doc:"one-way (default)"`
 	Active     *bool             `json:"active,omitempty" doc:"default true"`
+	// As in ferry.yaml: schedule, timezone, schedule_active.
+	Schedule       string `json:"schedule,omitempty" doc:"every 15m, or a 5-field cron expression (0 3 * * *); omit for none" example:"every 15m"`
+	Timezone       string `json:"timezone,omitempty" doc:"IANA time zone of a cron schedule; default UTC" example:"Europe/Paris"`
+	ScheduleActive *bool  `json:"schedule_active,omitempty" doc:"false: the schedule is paused; default true"`
+}
+
+// Schedule is when a sync runs by itself.
+type Schedule struct {
+	Spec      string     `json:"spec" example:"every 15m"`
+	Timezone  string     `json:"timezone,omitempty"`
+	Active    bool       `json:"active" doc:"false: the schedule is paused"`
+	NextRunAt *time.Time `json:"next_run_at,omitempty"`
 }
 
 func syncOut(c ferry.SyncConfig) Sync {
@@ -78,10 +92,21 @@ func (s *Server) registerSyncs() {
 		if err != nil {
 			return nil, err
 		}
+		scheds, err := s.app.Store().ListSchedules(ctx)
+		if err != nil {
+			return nil, err
+		}
+		byConfig := map[string]store.Schedule{}
+		for _, sc := range scheds {
+			byConfig[sc.Config] = sc
+		}
 		out := &syncList{}
 		out.Body.Syncs = make([]Sync, len(cs))
 		for i, c := range cs {
 			out.Body.Syncs[i] = syncOut(c)
+			if sc, ok := byConfig[c.Name]; ok {
+				out.Body.Syncs[i].Schedule = scheduleOut(sc)
+			}
 		}
 		return out, nil
 	}))
@@ -95,7 +120,9 @@ func (s *Server) registerSyncs() {
 			return nil, err
 		}
 		out := &syncOutput{Status: http.StatusOK}
-		out.Body.Sync = syncOut(c)
+		if out.Body.Sync, err = s.syncWithSchedule(ctx, c); err != nil {
+			return nil, err
+		}
 		return out, nil
 	}))
 
@@ -111,7 +138,8 @@ func (s *Server) registerSyncs() {
 	}) (*syncOutput, error) {
 		b := in.Body
 		spec := app.SyncSpec{Name: in.Name, Connection: b.Connection, Object: b.Object, Project: b.Project, Table: b.Table,
-			Fields: b.Fields, Rename: b.Rename, Strategy: b.Strategy, FullEvery: b.FullEvery, Direction: b.Direction, Active: b.Active}
+			Fields: b.Fields, Rename: b.Rename, Strategy: b.Strategy, FullEvery: b.FullEvery, Direction: b.Direction, Active: b.Active,
+			Schedule: b.Schedule, Timezone: b.Timezone, ScheduleActive: b.ScheduleActive}
 		changes, err := s.app.Declare(ctx, &app.Document{Syncs: []app.SyncSpec{spec}}, app.ApplyOptions{})
 		if err != nil {
 			return nil, err
@@ -122,7 +150,10 @@ func (s *Server) registerSyncs() {
 		}
 		ch := changeOf(changes)
 		out := &syncOutput{Status: putStatus(ch)}
-		out.Body.Sync, out.Body.Change = syncOut(c), &ch
+		if out.Body.Sync, err = s.syncWithSchedule(ctx, c); err != nil {
+			return nil, err
+		}
+		out.Body.Change = &ch
 		return out, nil
 	}))
 
@@ -133,4 +164,22 @@ func (s *Server) registerSyncs() {
 	}, scopeAdmin), handle(s, func(ctx context.Context, in *NameParam) (*struct{}, error) {
 		return nil, s.app.Store().DeleteSyncConfig(ctx, in.Name)
 	}))
+}
+
+func scheduleOut(sc store.Schedule) *Schedule {
+	return &Schedule{Spec: sc.Spec, Timezone: sc.Timezone, Active: sc.Active, NextRunAt: optTime(sc.NextAt)}
+}
+
+// syncWithSchedule is syncOut with the configuration's schedule, if any.
+func (s *Server) syncWithSchedule(ctx context.Context, c ferry.SyncConfig) (Sync, error) {
+	out := syncOut(c)
+	sc, err := s.app.Store().GetSchedule(ctx, c.Name)
+	switch {
+	case ferry.ErrorCode(err) == ferry.ENOTFOUND:
+	case err != nil:
+		return out, err
+	default:
+		out.Schedule = scheduleOut(sc)
+	}
+	return out, nil
 }
