@@ -32,7 +32,7 @@ in SQLite): see docs/status-tables.md.`,
 func scopeStartCmd(g *globals) *cobra.Command {
 	var syncs string
 	var parallel int
-	var full bool
+	var full, queue bool
 	cmd := &cobra.Command{
 		Use:   "start NAME",
 		Short: "Start a scope instance and wait for it to finish",
@@ -40,7 +40,9 @@ func scopeStartCmd(g *globals) *cobra.Command {
 ferry.yaml) concurrently, each as an ordinary run, and waits for all of them.
 A scope cannot be started while an instance of it is syncing: the refusal names
 that instance. Ctrl-C stops the runs cleanly and leaves the instance
-interrupted. The exit code is 0 only when every sync succeeded.`,
+interrupted. A sync whose configuration already has an active run fails
+with that run's id, unless --queue, which waits for it. The exit code is 0 only
+when every sync succeeded.`,
 		Args: exactArgs(1, "a scope name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -49,7 +51,7 @@ interrupted. The exit code is 0 only when every sync succeeded.`,
 				return err
 			}
 			defer a.Close()
-			opt := app.ScopeOptions{Parallel: parallel, Full: full}
+			opt := app.ScopeOptions{Parallel: parallel, Full: full, Queue: queue}
 			for _, s := range strings.Split(syncs, ",") {
 				if s = strings.TrimSpace(s); s != "" {
 					opt.Syncs = append(opt.Syncs, s)
@@ -81,6 +83,7 @@ interrupted. The exit code is 0 only when every sync succeeded.`,
 	cmd.Flags().StringVar(&syncs, "syncs", "", "comma-separated sync configurations (default: the scope's declared syncs)")
 	cmd.Flags().IntVar(&parallel, "parallel", 0, "how many syncs run at once (default: all)")
 	cmd.Flags().BoolVar(&full, "full", false, "force full passes")
+	cmd.Flags().BoolVar(&queue, "queue", false, "wait behind a sync's active run instead of failing that sync")
 	return cmd
 }
 

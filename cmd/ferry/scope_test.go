@@ -327,3 +327,32 @@ func TestScopeConcurrentStart(t *testing.T) {
 		t.Errorf("%d instances, want 1", len(list))
 	}
 }
+
+// TestScopeSyncAlreadyRunning: a sync whose configuration already has a run
+// fails in the scope with that run's id; with --queue it waits for it.
+func TestScopeSyncAlreadyRunning(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fake.Config{Seed: 25, Counts: map[string]int{"customers": 6000, "invoices": 20, "subscriptions": 20}, Latency: 2 * time.Millisecond})
+	dsn := "sqlite://" + filepath.Join(e.dir, "dest.db")
+	e.mustFerry("apply", "-f", e.file("ferry.yaml", e.scopeConfig(dsn)), "--offline")
+	cmd := e.startSync(t, 1)
+	var runs []runView
+	if err := json.Unmarshal([]byte(e.mustFerry("runs", "--json")), &runs); err != nil || len(runs) != 1 {
+		t.Fatalf("runs: %+v %v", runs, err)
+	}
+	out, errs, code := e.ferry("scope", "start", "adhoc", "--syncs", "invoices,customers", "--json")
+	if code != 4 {
+		t.Fatalf("scope with a running sync: exit %d, want 4\n%s%s", code, out, errs)
+	}
+	sc := scopeOf(t, out)
+	if sc.State != "failed" || sc.Synced != 1 || sc.Failed != 1 || !strings.Contains(sc.Details[1].Error, runs[0].ID) {
+		t.Fatalf("scope: %+v", sc)
+	}
+	queued := scopeOf(t, e.mustFerry("scope", "start", "adhoc", "--syncs", "invoices,customers", "--queue", "--json"))
+	if queued.State != "synced" || queued.Synced != 2 {
+		t.Fatalf("queued scope: %+v", queued)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the sync that was running: %v", err)
+	}
+}

@@ -23,6 +23,9 @@ type ScopeOptions struct {
 	// Parallel is how many entity syncs run at once; 0: all of them.
 	Parallel int
 	Full     bool // force full passes
+	// Queue waits behind a configuration's active run (a scheduled one,
+	// say) instead of failing that sync with the run's id.
+	Queue bool
 	// Started is called once the instance is recorded, with its id.
 	Started func(sc ferry.Scope)
 	// Progress is called after every state change of an entity.
@@ -161,7 +164,7 @@ func (a *App) runScopeEntity(ctx context.Context, log *slog.Logger, pub *publish
 	}
 	// Until the executor lands for foreground use, each entity is a run
 	// through the app's one run path, in this process.
-	run, err := a.Sync(ctx, e.Config, SyncOptions{Full: opt.Full, Progress: progress})
+	run, err := a.Sync(ctx, e.Config, SyncOptions{Full: opt.Full, Queue: opt.Queue, Progress: progress})
 	if ctx.Err() != nil {
 		return // stopped: StartScope marks the instance interrupted
 	}
