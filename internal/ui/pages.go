@@ -9,12 +9,14 @@ import (
 	"strings"
 
 	"github.com/ferrysync/ferry"
+	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/store"
 )
 
 type configRow struct {
 	Config ferry.SyncConfig
-	Last   *ferry.Run
+	Status app.ConfigStatus
+	Last   *app.RunBrief
 	Paused string // why it cannot run, when paused
 }
 
@@ -47,21 +49,24 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	statuses, err := s.app.Status(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	byName := map[string]app.ConfigStatus{}
+	for _, st := range statuses {
+		byName[st.Name] = st
+	}
 	var d overviewData
-	paused := map[string]bool{}
 	for _, p := range projects {
 		d.Projects = append(d.Projects, projectRow{Name: p.Name, Kind: databaseKind(p.DSN.Reveal()), Active: p.Active})
-		paused[p.Name] = !p.Active
 	}
 	for _, sc := range configs {
-		row := configRow{Config: sc, Paused: pausedReason(sc, paused[sc.Project])}
-		runs, err := s.store.ListRuns(ctx, store.RunFilter{Config: sc.Name, Limit: 1})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if len(runs) > 0 {
-			row.Last = &runs[0]
+		st := byName[sc.Name]
+		row := configRow{Config: sc, Status: st, Last: st.LastRun, Paused: pausedReason(sc, st)}
+		if st.ActiveRun != nil {
+			row.Last = st.ActiveRun
 		}
 		d.Configs = append(d.Configs, row)
 	}
@@ -83,12 +88,21 @@ func databaseKind(dsn string) string {
 	return "unknown"
 }
 
-func pausedReason(sc ferry.SyncConfig, projectPaused bool) string {
-	switch {
-	case !sc.Active:
-		return "This configuration is paused (active: false); set active: true and apply to run it."
-	case projectPaused:
-		return "Its project " + sc.Project + " is paused; resume the project to run it."
+// pausedReason says in a sentence why a configuration does not run, or "".
+func pausedReason(sc ferry.SyncConfig, st app.ConfigStatus) string {
+	switch st.PausedBy {
+	case string(store.TierProject):
+		return "Its project " + sc.Project + " is paused: nothing writes into it until the project is resumed."
+	case string(store.TierSync):
+		return "This configuration is paused: it does not run until it is resumed."
+	case string(store.TierSchedule):
+		return "Its schedule is paused: it runs only when started by hand."
+	case "quota":
+		if st.QuotaUntil != nil {
+			return "The provider's API quota for connection " + sc.Connection + " is used up; runs start again at " +
+				st.QuotaUntil.UTC().Format("15:04 UTC") + "."
+		}
+		return "The provider's API quota for connection " + sc.Connection + " is used up."
 	}
 	return ""
 }
@@ -96,14 +110,17 @@ func pausedReason(sc ferry.SyncConfig, projectPaused bool) string {
 type rename struct{ From, To string }
 
 type configData struct {
-	Config    ferry.SyncConfig
-	Renames   []rename
-	Paused    string
-	Schedule  string
-	Active    *ferry.Run
-	Runs      []ferry.Run
-	Chart     template.HTML
-	ChartRuns int
+	Config        ferry.SyncConfig
+	Status        app.ConfigStatus
+	Renames       []rename
+	Paused        string
+	CanRun        bool // neither it nor its project is paused
+	ProjectActive bool
+	Schedule      string
+	Active        *ferry.Run
+	Runs          []ferry.Run
+	Chart         template.HTML
+	ChartRuns     int
 }
 
 func (s *server) configPage(w http.ResponseWriter, r *http.Request) {
@@ -118,7 +135,22 @@ func (s *server) configPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d := configData{Config: sc, Paused: pausedReason(sc, !proj.Active)}
+	statuses, err := s.app.Status(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var st app.ConfigStatus
+	for _, x := range statuses {
+		if x.Name == sc.Name {
+			st = x
+		}
+	}
+	d := configData{Config: sc, Status: st, Paused: pausedReason(sc, st), ProjectActive: proj.Active,
+		CanRun: proj.Active && sc.Active, Schedule: st.Schedule}
+	if st.Timezone != "" {
+		d.Schedule += " (" + st.Timezone + ")"
+	}
 	for from, to := range sc.Rename {
 		d.Renames = append(d.Renames, rename{from, to})
 	}
@@ -268,22 +300,87 @@ func (s *server) retry(w http.ResponseWriter, r *http.Request) {
 			"Run "+run.ID+" is "+statusLabel(run.Status)+": only failed, interrupted or cancelled runs can be retried.")
 		return
 	}
+	if s.cfg.Enqueue {
+		s.started(w, r, run.Config)(s.app.Retry(r.Context(), run.ID))
+		return
+	}
 	s.start(w, r, run.Config)
 }
 
 func (s *server) start(w http.ResponseWriter, r *http.Request, config string) {
-	run, err := s.app.StartSync(r.Context(), config, func(run ferry.Run, _ float64) { s.hub.publish(run.ID) })
-	if err != nil {
-		if ferry.ErrorCode(err) == ferry.ECONFLICT {
-			if active, ok, aerr := s.store.ActiveRun(r.Context(), config); aerr == nil && ok {
-				// Someone started it a moment ago: show that run instead.
-				http.Redirect(w, r, "/runs/"+url.PathEscape(active.ID), http.StatusSeeOther)
-				return
+	if s.cfg.Enqueue {
+		s.started(w, r, config)(s.app.Enqueue(r.Context(), config, false))
+		return
+	}
+	s.started(w, r, config)(s.app.StartSync(r.Context(), config, func(run ferry.Run, _ float64) { s.hub.publish(run.ID) }))
+}
+
+// started shows a run that was just started or queued, or why it was not.
+func (s *server) started(w http.ResponseWriter, r *http.Request, config string) func(ferry.Run, error) {
+	return func(run ferry.Run, err error) {
+		if err != nil {
+			if ferry.ErrorCode(err) == ferry.ECONFLICT {
+				if active, ok, aerr := s.store.ActiveRun(r.Context(), config); aerr == nil && ok {
+					// Someone started it a moment ago: show that run instead.
+					http.Redirect(w, r, "/runs/"+url.PathEscape(active.ID), http.StatusSeeOther)
+					return
+				}
 			}
+			s.fail(w, r, err)
+			return
 		}
+		s.log.Info("run started from the dashboard", "run_id", run.ID, "config", config)
+		http.Redirect(w, r, "/runs/"+url.PathEscape(run.ID), http.StatusSeeOther)
+	}
+}
+
+// pause and resume switch a tier (project, sync, schedule) off and on, then
+// go back to the page the form was on.
+func (s *server) pause(w http.ResponseWriter, r *http.Request)  { s.setActive(w, r, false) }
+func (s *server) resume(w http.ResponseWriter, r *http.Request) { s.setActive(w, r, true) }
+
+func (s *server) setActive(w http.ResponseWriter, r *http.Request, active bool) {
+	tier := store.Tier(r.PathValue("tier"))
+	if tier != store.TierProject && tier != store.TierSync && tier != store.TierSchedule {
+		s.errorPage(w, r, http.StatusBadRequest, "Unknown tier", "Only a project, a sync configuration or a schedule can be paused.")
+		return
+	}
+	var err error
+	if active {
+		err = s.app.Resume(r.Context(), tier, r.PathValue("name"))
+	} else {
+		_, err = s.app.Pause(r.Context(), tier, r.PathValue("name"), false)
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("run started from the dashboard", "run_id", run.ID, "config", config)
-	http.Redirect(w, r, "/runs/"+url.PathEscape(run.ID), http.StatusSeeOther)
+	back := safeNext(r.PostFormValue("back"))
+	if back == "" {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+type scopesData struct {
+	Scopes []scopeView
+}
+
+type scopeView struct {
+	ferry.Scope
+	Entities []ferry.ScopeEntity
+}
+
+// scopesPage lists scope instances, newest first, with each entity's state.
+func (s *server) scopesPage(w http.ResponseWriter, r *http.Request) {
+	scopes, err := s.store.ListScopes(r.Context(), store.ScopeFilter{Limit: 50})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var d scopesData
+	for _, sc := range scopes {
+		d.Scopes = append(d.Scopes, scopeView{Scope: sc, Entities: sc.Entities})
+	}
+	s.render(w, r, http.StatusOK, "scopes", page{Title: "Scopes", Nav: "scopes", Data: d})
 }

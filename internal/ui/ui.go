@@ -33,6 +33,10 @@ type Config struct {
 	Secure bool
 	// SessionTTL is how long a login lasts; default 12 hours.
 	SessionTTL time.Duration
+	// Enqueue sends "Sync now" and "Retry" to the workers' queue (ferry
+	// serve, whose workers execute it); false runs them in this process
+	// (ferry demo, tests: no workers).
+	Enqueue bool
 	// Poll is how often a live run page checks the control state for batches
 	// committed by other processes; default 1 second.
 	Poll   time.Duration
@@ -104,6 +108,9 @@ func (s *server) routes() http.Handler {
 	authed.HandleFunc("GET /runs/{id}", s.runPage)
 	authed.HandleFunc("GET /runs/{id}/events", s.runEvents)
 	authed.HandleFunc("POST /runs/{id}/retry", s.retry)
+	authed.HandleFunc("POST /pause/{tier}/{name}", s.pause)
+	authed.HandleFunc("POST /resume/{tier}/{name}", s.resume)
+	authed.HandleFunc("GET /scopes", s.scopesPage)
 	mux.Handle("/", s.requireSession(authed))
 
 	// Defence in depth beside the synchronizer tokens: refuse state-changing

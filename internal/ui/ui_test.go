@@ -179,6 +179,7 @@ func TestPages(t *testing.T) {
 		{"/runs?config=nope", "No runs match these filters"},
 		{"/runs/" + id, "Batch log"},
 		{"/runs/" + failed.ID, `id="retry"`},
+		{"/scopes", "No scope has run yet"},
 	} {
 		resp, body := get(t, c, e.srv.URL+tc.path)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, tc.want) {
@@ -298,5 +299,31 @@ func TestAdminPassword(t *testing.T) {
 	}
 	if h2, _, _ := a.Store().AdminPasswordHash(ctx); h2 != hash {
 		t.Fatal("second start changed the password")
+	}
+}
+
+func TestPauseResume(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{customers: 20})
+	c := e.client(t)
+	_, tok := e.login(t, c, testPassword)
+	resp, _ := post(t, c, e.srv.URL+"/pause/sync/customers", url.Values{"csrf": {tok}, "back": {"/syncs/customers"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/syncs/customers" {
+		t.Fatalf("pause: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body := get(t, c, e.srv.URL+"/syncs/customers")
+	if !strings.Contains(body, "This configuration is paused") || !strings.Contains(body, "Resume this configuration") {
+		t.Fatalf("paused configuration page:\n%s", body)
+	}
+	if resp, _ := post(t, c, e.srv.URL+"/syncs/customers/run", url.Values{"csrf": {tok}}); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("sync now while paused: %d, want 409", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, e.srv.URL+"/pause/project/demo", url.Values{}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("pause without the CSRF token: %d, want 403", resp.StatusCode)
+	}
+	post(t, c, e.srv.URL+"/resume/sync/customers", url.Values{"csrf": {tok}})
+	resp, _ = post(t, c, e.srv.URL+"/syncs/customers/run", url.Values{"csrf": {tok}})
+	if run := waitRun(t, e, runIDFrom(t, resp.Header.Get("Location"))); run.Status != ferry.RunSucceeded {
+		t.Fatalf("run after resume: %s", run.Status)
 	}
 }
