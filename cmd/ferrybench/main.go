@@ -23,8 +23,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -337,20 +338,57 @@ syncs: [{name: customers, connection: stripe, object: customers, project: bench,
 	cmd := exec.Command(bin, "sync", "customers", "--json")
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
 	start := time.Now()
-	out, err := cmd.Output()
+	if err := cmd.Start(); err != nil {
+		return res, err
+	}
+	peak := watchPeakRSS(cmd.Process.Pid)
+	err = cmd.Wait()
 	res.dur = time.Since(start)
+	res.maxRSS = peak()
+	out := []byte(stdout.String())
 	if err != nil {
 		return res, fmt.Errorf("ferry sync: %v: %s", err, out)
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.maxRSS = ru.Maxrss * 1024
 	}
 	if err := json.Unmarshal(out, &res.run); err != nil {
 		return res, fmt.Errorf("ferry sync output: %v: %s", err, out)
 	}
 	res.check, err = check(ctx, dsn, srv.LiveIDs("customers"))
 	return res, err
+}
+
+// watchPeakRSS polls the child's VmHWM (its own high-water mark, unlike
+// rusage's ru_maxrss, which a child started by a large parent inherits from
+// it at fork) until the child exits; peak returns the last value seen.
+func watchPeakRSS(pid int) (peak func() int64) {
+	var hwm atomic.Int64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		path := fmt.Sprintf("/proc/%d/status", pid)
+		for {
+			if b, err := os.ReadFile(path); err == nil {
+				for _, line := range strings.Split(string(b), "\n") {
+					if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+						var kb int64
+						fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+						if kb*1024 > hwm.Load() {
+							hwm.Store(kb * 1024)
+						}
+					}
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int64 { close(done); <-stopped; return hwm.Load() }
 }
 
 // check compares the destination's live ids with the fake's.
