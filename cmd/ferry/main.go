@@ -49,6 +49,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.AddCommand(demoCmd(g), applyCmd(g), syncCmd(g), runsCmd(g), runCmd(g), fakeCmd(g), benchCmd(g))
 	root.AddCommand(scopeCmd(g))
 	root.AddCommand(serveCmd(g), workerCmd(g), pauseCmd(g), resumeCmd(g), statusCmd(g))
+	root.AddCommand(tokenCmd(g))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return ferry.Errorf(ferry.EINVALID, "%v (see %s --help)", err, cmd.CommandPath())
 	})

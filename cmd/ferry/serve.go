@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ferrysync/ferry"
+	"github.com/ferrysync/ferry/internal/api"
 	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/executor"
 )
@@ -30,17 +32,22 @@ func (f *runnerFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.attempts, "max-attempts", 5, "attempts of a run that keeps failing for a retryable reason, the first included")
 }
 
-// open opens the app with the lease.
-func (f *runnerFlags) open(ctx context.Context, g *globals) (*app.App, error) {
+// open opens the app with the lease. metrics, when set, counts provider
+// requests for /metrics.
+func (f *runnerFlags) open(ctx context.Context, g *globals, metrics ...*app.Metrics) (*app.App, error) {
 	if f.lease < time.Second {
 		return nil, ferry.Errorf(ferry.EINVALID, "--lease %s is too short (at least 1s)", f.lease)
 	}
-	return app.Open(ctx, app.Config{
+	cfg := app.Config{
 		State:     g.state,
 		SecretKey: ferry.NewSecret(os.Getenv("FERRY_SECRET_KEY")),
 		Logger:    g.logger(),
 		Lease:     f.lease,
-	})
+	}
+	if len(metrics) > 0 && metrics[0] != nil {
+		cfg.HTTP = metrics[0].HTTPClient()
+	}
+	return app.Open(ctx, cfg)
 }
 
 func (f *runnerFlags) options() app.ServeOptions {
@@ -61,7 +68,8 @@ SIGTERM or Ctrl-C stops it gracefully: runs in flight commit their batch in
 flight and end interrupted; a live worker or the next serve resumes them.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := f.open(cmd.Context(), g)
+			metrics := app.NewMetrics()
+			a, err := f.open(cmd.Context(), g, metrics)
 			if err != nil {
 				return err
 			}
@@ -69,6 +77,11 @@ flight and end interrupted; a live worker or the next serve resumes them.`,
 			opt := f.options()
 			opt.Scheduler, opt.Addr = true, addr
 			// The HTTP API and dashboard mount here: opt.Handler = ...
+			mux := http.NewServeMux()
+			apiSrv := api.New(a, api.Config{Logger: g.logger(), Metrics: metrics})
+			defer apiSrv.Close()
+			apiSrv.Mount(mux) // /api/, /openapi.json, /metrics, /healthz
+			opt.Handler = mux
 			opt.Ready = func(at string) { fmt.Fprintf(g.stderr, "ferry serve: listening on http://%s\n", at) }
 			return a.Serve(cmd.Context(), opt)
 		},

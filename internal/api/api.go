@@ -87,6 +87,14 @@ func New(a *app.App, cfg Config) *Server {
 	return s
 }
 
+// Mount registers the API's paths on mux (which may hold the dashboard at
+// "/"): /api/, /openapi.json, /openapi.yaml, /metrics, /healthz.
+func (s *Server) Mount(mux *http.ServeMux) {
+	for _, p := range []string{"/api/", "/openapi.json", "/openapi.yaml", "GET /metrics", "GET /healthz"} {
+		mux.Handle(p, s)
+	}
+}
+
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 

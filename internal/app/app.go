@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,9 @@ type Config struct {
 	// Lease is how long a running run may go without a heartbeat before
 	// another process declares it interrupted; default 1 minute.
 	Lease time.Duration
+	// HTTP is the client providers use (Metrics.HTTPClient counts their
+	// requests for /metrics); nil: each provider's default.
+	HTTP *http.Client
 }
 
 // App is an opened Ferry: control state, vault, registries, pipeline.

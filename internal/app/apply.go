@@ -226,7 +226,7 @@ func (a *App) checkDatabase(ctx context.Context, dsn string) error {
 func (a *App) checkConnection(ctx context.Context, prov provider.Provider, c ConnectionSpec) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	conn, err := prov.Open(provider.Config{APIKey: ferry.NewSecret(c.APIKey), BaseURL: c.BaseURL, RateLimit: c.RateLimit, Logger: a.log})
+	conn, err := prov.Open(provider.Config{APIKey: ferry.NewSecret(c.APIKey), BaseURL: c.BaseURL, RateLimit: c.RateLimit, Logger: a.log, HTTP: a.cfg.HTTP})
 	if err != nil {
 		return err
 	}

@@ -181,7 +181,7 @@ func (a *App) prepare(ctx context.Context, name string) (pipeline.Job, func(), e
 	if err != nil {
 		return pipeline.Job{}, nil, err
 	}
-	pc, err := prov.Open(provider.Config{APIKey: conn.APIKey, BaseURL: conn.BaseURL, RateLimit: conn.RateLimit, Logger: a.log})
+	pc, err := prov.Open(provider.Config{APIKey: conn.APIKey, BaseURL: conn.BaseURL, RateLimit: conn.RateLimit, Logger: a.log, HTTP: a.cfg.HTTP})
 	if err != nil {
 		return pipeline.Job{}, nil, err
 	}
