@@ -1,16 +1,22 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/internal/app"
+	"github.com/ferrysync/ferry/internal/ui"
 	"github.com/ferrysync/ferry/provider/stripe/fake"
 )
 
@@ -18,7 +24,7 @@ var demoObjects = []string{"products", "prices", "customers", "subscriptions", "
 
 func demoCmd(g *globals) *cobra.Command {
 	f := &fakeFlags{}
-	var dir string
+	var dir, serveAddr string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Sync a built-in Stripe-compatible demo account into a SQLite file",
@@ -121,10 +127,39 @@ typed columns plus _raw (the whole object), _ferry_synced_at, _ferry_deleted_at.
 Run history: ferry runs --state %[1]s/state.db
 One run:     ferry run %[2]s --state %[1]s/state.db
 `, rel, run.ID)
-			return nil
+			if serveAddr == "" {
+				fmt.Fprintf(g.stdout, "Dashboard:   ferry demo --serve (then open the address it prints)\n")
+				return nil
+			}
+			return serveDemoDashboard(ctx, g, a, serveAddr)
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&dir, "dir", "ferry-demo", "where the demo keeps its files")
+	cmd.Flags().StringVar(&serveAddr, "serve", "", "after the demo, serve the dashboard on this address until Ctrl-C (--serve alone: 127.0.0.1:8700)")
+	cmd.Flags().Lookup("serve").NoOptDefVal = "127.0.0.1:8700"
 	return cmd
+}
+
+// serveDemoDashboard serves the dashboard over the demo's state until ctx
+// ends, printing its address and the login. "Sync now" runs in this process.
+func serveDemoDashboard(ctx context.Context, g *globals, a *app.App, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return ferry.Errorf(ferry.EINVALID, "dashboard: cannot listen on %s: %v (choose another with --serve=127.0.0.1:PORT)", addr, err)
+	}
+	fmt.Fprintln(g.stdout)
+	h := ui.New(a, ui.Config{AdminPassword: os.Getenv("FERRY_ADMIN_PASSWORD"), Out: g.stdout, Logger: g.logger()})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(g.stdout, "Dashboard:   http://%s/  (log in with the admin password above; Ctrl-C stops)\n", ln.Addr())
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
