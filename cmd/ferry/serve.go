@@ -13,6 +13,7 @@ import (
 	"github.com/ferrysync/ferry/internal/api"
 	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/executor"
+	"github.com/ferrysync/ferry/internal/ui"
 )
 
 // runnerFlags are what serve and worker share.
@@ -81,6 +82,8 @@ flight and end interrupted; a live worker or the next serve resumes them.`,
 			apiSrv := api.New(a, api.Config{Logger: g.logger(), Metrics: metrics})
 			defer apiSrv.Close()
 			apiSrv.Mount(mux) // /api/, /openapi.json, /metrics, /healthz
+			// The dashboard takes the rest; its Sync now and Retry queue runs for the workers.
+			mux.Handle("/", ui.New(a, ui.Config{AdminPassword: os.Getenv("FERRY_ADMIN_PASSWORD"), Out: g.stderr, Logger: g.logger(), Enqueue: true}))
 			opt.Handler = mux
 			opt.Ready = func(at string) { fmt.Fprintf(g.stderr, "ferry serve: listening on http://%s\n", at) }
 			return a.Serve(cmd.Context(), opt)
