@@ -228,7 +228,7 @@ type runBody struct {
 // wait polls a run until it is done.
 func (e *env) wait(id string) api.Run {
 	e.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
 		var rb runBody
 		e.must(store.ScopeRead, "GET", "/api/v1/runs/"+id, nil, 200, &rb)
@@ -237,7 +237,9 @@ func (e *env) wait(id string) api.Run {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	e.t.Fatalf("run %s did not finish", id)
+	var rb runBody
+	e.must(store.ScopeRead, "GET", "/api/v1/runs/"+id, nil, 200, &rb)
+	e.t.Fatalf("run %s did not finish: %+v", id, rb.Run)
 	return api.Run{}
 }
 
