@@ -307,6 +307,18 @@ func (s *server) retry(w http.ResponseWriter, r *http.Request) {
 	s.start(w, r, run.Config)
 }
 
+// cancel stops a queued or running run after its batch in flight; what it
+// committed stays.
+func (s *server) cancel(w http.ResponseWriter, r *http.Request) {
+	run, err := s.app.CancelRun(r.Context(), r.PathValue("id"), "cancelled from the dashboard; committed batches and the checkpoint are kept")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.hub.publish(run.ID)
+	http.Redirect(w, r, "/runs/"+url.PathEscape(run.ID), http.StatusSeeOther)
+}
+
 func (s *server) start(w http.ResponseWriter, r *http.Request, config string) {
 	if s.cfg.Enqueue {
 		s.started(w, r, config)(s.app.Enqueue(r.Context(), config, false))

@@ -108,6 +108,7 @@ func (s *server) routes() http.Handler {
 	authed.HandleFunc("GET /runs/{id}", s.runPage)
 	authed.HandleFunc("GET /runs/{id}/events", s.runEvents)
 	authed.HandleFunc("POST /runs/{id}/retry", s.retry)
+	authed.HandleFunc("POST /runs/{id}/cancel", s.cancel)
 	authed.HandleFunc("POST /pause/{tier}/{name}", s.pause)
 	authed.HandleFunc("POST /resume/{tier}/{name}", s.resume)
 	authed.HandleFunc("GET /scopes", s.scopesPage)

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/internal/app"
@@ -325,5 +326,27 @@ func TestPauseResume(t *testing.T) {
 	resp, _ = post(t, c, e.srv.URL+"/syncs/customers/run", url.Values{"csrf": {tok}})
 	if run := waitRun(t, e, runIDFrom(t, resp.Header.Get("Location"))); run.Status != ferry.RunSucceeded {
 		t.Fatalf("run after resume: %s", run.Status)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{customers: 5000, latency: 50 * time.Millisecond})
+	c := e.client(t)
+	_, tok := e.login(t, c, testPassword)
+	resp, _ := post(t, c, e.srv.URL+"/syncs/customers/run", url.Values{"csrf": {tok}})
+	id := runIDFrom(t, resp.Header.Get("Location"))
+	if _, body := get(t, c, e.srv.URL+"/runs/"+id); !strings.Contains(body, `id="cancel"`) {
+		t.Fatalf("a running run's page has no Cancel button:\n%s", body)
+	}
+	if resp, _ := post(t, c, e.srv.URL+"/runs/"+id+"/cancel", url.Values{"csrf": {tok}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", resp.StatusCode)
+	}
+	run := waitRun(t, e, id)
+	if run.Status != ferry.RunCancelled || run.Counts.Fetched >= 5000 {
+		t.Fatalf("cancelled run: %s, fetched %d", run.Status, run.Counts.Fetched)
+	}
+	if _, body := get(t, c, e.srv.URL+"/runs/"+id); !strings.Contains(body, `id="retry"`) {
+		t.Errorf("a cancelled run's page has no Retry button")
 	}
 }
