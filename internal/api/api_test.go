@@ -244,3 +244,5 @@ func (e *env) wait(id string) api.Run {
 }
 
 func sqliteDSN(t *testing.T, dir string) string { return "sqlite://" + filepath.Join(dir, "dest.db") }
+
+func waitABit() { time.Sleep(10 * time.Millisecond) }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -328,6 +329,22 @@ func TestRunsEndpoints(t *testing.T) {
 	e.wantError(run, "POST", "/api/v1/syncs/customers/runs", nil, 409, ferry.ECONFLICT, "paused")
 
 	e.must(read, "GET", "/api/v1/projects/warehouse", nil, 200, nil)
+
+	// /metrics reads the control state: runs by status, records, batches.
+	resp, err := http.Get(e.api.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	metrics := string(mb)
+	for _, want := range []string{`ferry_runs{status="failed"} 1`, `ferry_runs{status="queued"} 0`, `ferry_queue_depth 0`,
+		`ferry_records_total{outcome="inserted",sync="customers"} 1200`, `ferry_batch_duration_seconds_bucket{le="+Inf"} `,
+		`ferry_metrics_error 0`, "go_goroutines"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	e.noSecrets(apiKey, "pg_pass_7c1e55", "sk_test_rotated_0000")
 }
 
