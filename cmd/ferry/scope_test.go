@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -332,27 +333,46 @@ func TestScopeConcurrentStart(t *testing.T) {
 // fails in the scope with that run's id; with --queue it waits for it.
 func TestScopeSyncAlreadyRunning(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fake.Config{Seed: 25, Counts: map[string]int{"customers": 6000, "invoices": 20, "subscriptions": 20}, Latency: 2 * time.Millisecond})
+	e := newEnv(t, fake.Config{Seed: 25, Counts: map[string]int{"customers": 200, "invoices": 20, "subscriptions": 20}})
 	dsn := "sqlite://" + filepath.Join(e.dir, "dest.db")
 	e.mustFerry("apply", "-f", e.file("ferry.yaml", e.scopeConfig(dsn)), "--offline")
-	cmd := e.startSync(t, 1)
-	var runs []runView
-	if err := json.Unmarshal([]byte(e.mustFerry("runs", "--json")), &runs); err != nil || len(runs) != 1 {
-		t.Fatalf("runs: %+v %v", runs, err)
+	// A run of customers held by this (live) process, as a scheduled run
+	// of another process would be.
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Config{State: e.state})
+	if err != nil {
+		t.Fatal(err)
 	}
-	out, errs, code := e.ferry("scope", "start", "adhoc", "--syncs", "invoices,customers", "--json")
+	defer a.Close()
+	held := &ferry.Run{Config: "customers", Status: ferry.RunRunning, Host: hostnameOf(t), PID: os.Getpid()}
+	if err := a.Store().CreateRun(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := e.ferry("scope", "start", "adhoc", "--syncs", "customers,invoices", "--json")
 	if code != 4 {
 		t.Fatalf("scope with a running sync: exit %d, want 4\n%s%s", code, out, errs)
 	}
 	sc := scopeOf(t, out)
-	if sc.State != "failed" || sc.Synced != 1 || sc.Failed != 1 || !strings.Contains(sc.Details[1].Error, runs[0].ID) {
+	if sc.State != "failed" || sc.Synced != 1 || sc.Failed != 1 || !strings.Contains(sc.Details[0].Error, held.ID) || sc.Details[0].ErrorCode != ferry.ECONFLICT {
 		t.Fatalf("scope: %+v", sc)
 	}
-	queued := scopeOf(t, e.mustFerry("scope", "start", "adhoc", "--syncs", "invoices,customers", "--queue", "--json"))
-	if queued.State != "synced" || queued.Synced != 2 {
+	// --queue: the scope waits until the held run ends.
+	go func() {
+		time.Sleep(time.Second)
+		held.Status = ferry.RunSucceeded
+		_ = a.Store().UpdateRun(ctx, held)
+	}()
+	queued := scopeOf(t, e.mustFerry("scope", "start", "adhoc", "--syncs", "customers,invoices", "--queue", "--json"))
+	if queued.State != "synced" || queued.Synced != 2 || queued.Details[0].RunID == held.ID {
 		t.Fatalf("queued scope: %+v", queued)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("the sync that was running: %v", err)
+}
+
+func hostnameOf(t *testing.T) string {
+	t.Helper()
+	h, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return h
 }

@@ -144,12 +144,17 @@ func scopeErr(sc ferry.Scope) error {
 func (a *App) runScopeEntity(ctx context.Context, log *slog.Logger, pub *publisher, scopeID string, e ferry.ScopeEntity, opt ScopeOptions) {
 	put := func(pctx context.Context, st ferry.SyncStatus) bool {
 		st.Scope, st.Config = scopeID, e.Config
+		// Record and publish under one lock: the destinations get the
+		// scope's states in the order the control state took them.
+		pub.order.Lock()
 		sc, err := a.store.PutSyncStatus(pctx, &st)
 		if err != nil {
+			pub.order.Unlock()
 			log.Warn("record sync status", "sync", e.Config, "error", err)
 			return false
 		}
 		pub.publish(pctx, sc, []ferry.SyncStatus{st})
+		pub.order.Unlock()
 		if opt.Progress != nil {
 			opt.Progress(sc)
 		}
@@ -290,6 +295,7 @@ func (a *App) DeleteSyncStatus(ctx context.Context, id string) (ferry.SyncStatus
 // state is the record.
 type publisher struct {
 	log     *slog.Logger
+	order   sync.Mutex // held from a control-state change until it is published
 	mu      sync.Mutex
 	writers map[string]database.StatusWriter // project -> writer
 	closers []func() error
