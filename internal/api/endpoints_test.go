@@ -95,6 +95,8 @@ func TestDeclareAndRead(t *testing.T) {
 		t.Errorf("PUT paused project: %+v", pb)
 	}
 	e.wantError(admin, "PUT", "/api/v1/projects/fresh", map[string]any{}, 400, ferry.EINVALID, "no database")
+	// An unreachable database is named by its address, never its password.
+	e.wantError(admin, "PUT", "/api/v1/projects/fresh", map[string]any{"database": "postgres://app:pw_do_not_show_41@127.0.0.1:1/app"}, 400, ferry.EINVALID, "127.0.0.1:1")
 
 	var cb struct {
 		Connection api.Connection `json:"connection"`
@@ -172,7 +174,7 @@ func TestDeclareAndRead(t *testing.T) {
 	e.must(admin, "DELETE", "/api/v1/connections/stripe", nil, 204, nil)
 	e.must(admin, "DELETE", "/api/v1/projects/warehouse", nil, 204, nil)
 	e.wantError(admin, "DELETE", "/api/v1/projects/warehouse", nil, 404, ferry.ENOTFOUND)
-	e.noSecrets(apiKey, "sk_test_not_checked", "sk_test_wrong_key_123456")
+	e.noSecrets(apiKey, "sk_test_not_checked", "sk_test_wrong_key_123456", "pw_do_not_show_41")
 }
 
 func TestErrorShapes(t *testing.T) {
