@@ -7,9 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -79,6 +82,32 @@ func browser(t *testing.T) context.Context {
 func TestBrowser(t *testing.T) {
 	e := newEnv(t, envOptions{customers: 3000, latency: 40 * time.Millisecond})
 	ctx := browser(t)
+	// Script errors and Content-Security-Policy refusals fail the test
+	// (a blocked htmx would leave the live page frozen).
+	var consoleMu sync.Mutex
+	var console []string
+	chromedp.ListenTarget(ctx, func(ev any) {
+		consoleMu.Lock()
+		defer consoleMu.Unlock()
+		switch ev := ev.(type) {
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.LevelError && ev.Entry.Source != cdplog.SourceNetwork {
+				console = append(console, fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			}
+		case *cdpruntime.EventExceptionThrown:
+			console = append(console, "exception: "+ev.ExceptionDetails.Error())
+		}
+	})
+	if err := chromedp.Run(ctx, cdplog.Enable(), cdpruntime.Enable()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		consoleMu.Lock()
+		defer consoleMu.Unlock()
+		for _, c := range console {
+			t.Errorf("browser console: %s", c)
+		}
+	})
 	dir := artifacts(t)
 	shot := func(name string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
