@@ -14,6 +14,8 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ferrysync/ferry/internal/app"
 )
 
 // chromium finds the browser for the end-to-end tests: FERRY_CHROMIUM, or
@@ -198,6 +200,12 @@ func TestBrowser(t *testing.T) {
 	}
 	run("history after retry", chromedp.Navigate(e.srv.URL+"/runs"), chromedp.WaitVisible(`table.runs`), shot("12-run-history-after-retry"),
 		chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(`h1`), shot("13-overview-after-runs"))
+
+	// A scope instance, with its entity's state.
+	if _, err := e.app.StartScope(context.Background(), "stripe-account", app.ScopeOptions{Syncs: []string{"customers"}}); err != nil {
+		t.Fatalf("scope: %v", err)
+	}
+	run("scopes", chromedp.Click(`a[href="/scopes"]`), chromedp.WaitVisible(`section.panel table`), shot("14-scopes"))
 	t.Logf("screenshots in %s", dir)
 }
 
