@@ -55,6 +55,29 @@ func TestAuthorization(t *testing.T) {
 	e.must(run, "POST", "/api/v1/syncs/customers/runs", nil, 202, &rb)
 	e.wait(rb.Run.ID)
 
+	// The records API over a SQLite destination: a soft delete shows.
+	gone := e.srv.LiveIDs("customers")[3]
+	if err := e.srv.Delete("customers", gone); err != nil {
+		t.Fatal(err)
+	}
+	e.must(run, "POST", "/api/v1/syncs/customers/runs", nil, 202, &rb)
+	if r := e.wait(rb.Run.ID); r.Counts.Deleted != 1 {
+		t.Fatalf("second run: %+v", r)
+	}
+	recs := e.walk("limit=7", nil)
+	deleted := 0
+	for _, r := range recs {
+		if r.Deleted {
+			deleted++
+			if r.ID != gone || r.DeletedAt == nil {
+				t.Errorf("deleted record %+v, want %s", r, gone)
+			}
+		}
+	}
+	if len(recs) != 30 || deleted != 1 {
+		t.Errorf("records: %d, %d deleted; want 30, 1", len(recs), deleted)
+	}
+
 	// A revoked token fails at once.
 	toks, err := e.app.Store().ListTokens(t.Context())
 	if err != nil {
