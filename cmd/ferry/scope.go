@@ -61,9 +61,22 @@ when every sync succeeded.`,
 				opt.Started = func(sc ferry.Scope) {
 					fmt.Fprintf(g.stderr, "scope %s started as %s: %d syncs\n", sc.Name, sc.ID, len(sc.Entities))
 				}
-				opt.Progress = func(sc ferry.Scope) {
+				last := map[string]ferry.StatusState{} // calls are serialised
+				opt.Progress = func(sc ferry.Scope, st ferry.SyncStatus) {
+					if last[st.Config] == st.State {
+						return // the run id, recorded once the run started
+					}
+					last[st.Config] = st.State
 					c := sc.Counts
-					fmt.Fprintf(g.stderr, "  %s: %d not started, %d syncing, %d synced, %d failed\n", sc.State, c.NotStarted, c.Syncing, c.Synced, c.Failed)
+					line := fmt.Sprintf("  %-14s %-8s (%d of %d done", st.Config, st.State, c.Synced+c.Failed, len(sc.Entities))
+					if c.Failed > 0 {
+						line += fmt.Sprintf(", %d failed", c.Failed)
+					}
+					line += ")"
+					if st.Error != "" {
+						line += ": " + st.Error
+					}
+					fmt.Fprintln(g.stderr, line)
 				}
 			}
 			sc, err := a.StartScope(ctx, args[0], opt)

@@ -28,8 +28,10 @@ type ScopeOptions struct {
 	Queue bool
 	// Started is called once the instance is recorded, with its id.
 	Started func(sc ferry.Scope)
-	// Progress is called after every state change of an entity.
-	Progress func(sc ferry.Scope)
+	// Progress is called after every recorded status of an entity (the
+	// run id is recorded as a second syncing status), from the entities'
+	// goroutines, in the order the control state took them.
+	Progress func(sc ferry.Scope, st ferry.SyncStatus)
 }
 
 // StartScope starts a scope instance and runs its entity syncs as one unit,
@@ -154,10 +156,10 @@ func (a *App) runScopeEntity(ctx context.Context, log *slog.Logger, pub *publish
 			return false
 		}
 		pub.publish(pctx, sc, []ferry.SyncStatus{st})
-		pub.order.Unlock()
 		if opt.Progress != nil {
-			opt.Progress(sc)
+			opt.Progress(sc, st)
 		}
+		pub.order.Unlock()
 		return true
 	}
 	if !put(ctx, ferry.SyncStatus{State: ferry.StatusSyncing}) {
