@@ -70,7 +70,7 @@ func (a *App) StartScope(ctx context.Context, name string, opt ScopeOptions) (fe
 	if opt.Started != nil {
 		opt.Started(sc)
 	}
-	stop := a.heartbeatScope(ctx, sc.ID)
+	stop := a.heartbeatScope(ctx, sc.ID, pub)
 
 	parallel := opt.Parallel
 	if parallel <= 0 || parallel > len(entities) {
@@ -208,8 +208,10 @@ func (a *App) scopeEntities(ctx context.Context, syncs []string) ([]ferry.ScopeE
 }
 
 // heartbeatScope keeps the scope instance's lease fresh until stop is
-// called.
-func (a *App) heartbeatScope(ctx context.Context, id string) (stop func()) {
+// called, and rewrites its row in the destinations with each heartbeat, so
+// an application sees updated_at move while a long sync makes no state
+// change (and stop moving when the process dies).
+func (a *App) heartbeatScope(ctx context.Context, id string, pub *publisher) (stop func()) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -223,7 +225,14 @@ func (a *App) heartbeatScope(ctx context.Context, id string) (stop func()) {
 			case <-t.C:
 				if err := a.store.HeartbeatScope(ctx, id); err != nil {
 					a.log.Warn("scope heartbeat failed", "scope_id", id, "error", err)
+					continue
 				}
+				pub.order.Lock()
+				if sc, err := a.store.GetScope(ctx, id); err == nil && sc.State == ferry.ScopeSyncing {
+					sc.UpdatedAt = sc.HeartbeatAt
+					pub.publish(ctx, sc, nil)
+				}
+				pub.order.Unlock()
 			}
 		}
 	}()

@@ -2,11 +2,15 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferrysync/ferry"
+	"github.com/ferrysync/ferry/database"
+	"github.com/ferrysync/ferry/provider/stripe/fake"
 )
 
 const scopeDoc = `projects:
@@ -97,6 +101,77 @@ func TestApplyScopes(t *testing.T) {
 		_, err := apply(strings.Replace(scopeDoc, tc.from, tc.to, 1))
 		if ferry.ErrorCode(err) != ferry.EINVALID || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.to, err, tc.want)
+		}
+	}
+}
+
+// TestScopeHeartbeatRefreshesDestination: while a long sync makes no state
+// change, the scope row in the destination keeps getting a fresh
+// updated_at.
+func TestScopeHeartbeatRefreshesDestination(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := fake.New(fake.Config{Seed: 3, Counts: map[string]int{"customers": 4000}, Latency: 20 * time.Millisecond})
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	a, err := Open(ctx, Config{State: filepath.Join(dir, "state.db"), Lease: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	dsn := "sqlite://" + filepath.Join(dir, "dest.db")
+	doc, err := ParseDocument("f.yaml", []byte(fmt.Sprintf(`projects:
+  - {name: w, database: %q}
+connections:
+  - {name: stripe, provider: stripe, api_key: sk_test_ferry, base_url: %q, rate_limit: 1000}
+syncs:
+  - {name: customers, connection: stripe, object: customers, project: w, table: c}
+`, dsn, url)), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Apply(ctx, doc, ApplyOptions{SkipChecks: true}); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.StartScope(ctx, "one", ScopeOptions{Syncs: []string{"customers"}, Started: func(sc ferry.Scope) { started <- sc.ID }})
+		done <- err
+	}()
+	id := <-started
+	d, err := OpenDestination(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	seen := map[time.Time]bool{}
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(seen) < 3 {
+				t.Fatalf("the syncing scope row was written at %d distinct times, want heartbeats", len(seen))
+			}
+			sc, _, _, err := d.(database.StatusReader).ReadStatus(ctx, id)
+			if err != nil || sc.State != ferry.ScopeSynced {
+				t.Fatalf("final row: %+v %v", sc, err)
+			}
+			return
+		case <-time.After(30 * time.Millisecond):
+		}
+		sc, _, ok, err := d.(database.StatusReader).ReadStatus(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && sc.State == ferry.ScopeSyncing && sc.Counts.Syncing == 1 {
+			seen[sc.UpdatedAt] = true
 		}
 	}
 }
