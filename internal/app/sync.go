@@ -279,11 +279,12 @@ func (o *observer) Committed(ctx context.Context, b ferry.Batch, run ferry.Run, 
 	if err := o.store.AddBatch(ctx, b); err != nil {
 		return err
 	}
-	o.log.InfoContext(ctx, "batch committed", "batch", b.Seq, "records", b.Records, "fetched", run.Counts.Fetched)
 	run.HeartbeatAt = o.now().UTC()
 	if err := o.store.UpdateRun(ctx, &run); err != nil {
 		return err
 	}
+	// Logged once the batch and the run's counts are both recorded.
+	o.log.InfoContext(ctx, "batch committed", "batch", b.Seq, "records", b.Records, "fetched", run.Counts.Fetched)
 	if o.progress != nil {
 		o.progress(run, fraction)
 	}
