@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ferrysync/ferry/database"
 	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/pgtest"
@@ -164,6 +166,19 @@ func TestSyncFullThenIncrementalPostgres(t *testing.T) {
 		t.Fatalf("first run: %+v", first)
 	}
 	sameLive(t, rows(t, dsn, customersTable), e.srv.LiveIDs("customers"))
+	// Applications read the sync's state from the destination.
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var state, runID, entity string
+	if err := conn.QueryRow(context.Background(), `SELECT state, run_id, entity FROM ferry.sync_status WHERE id = 'sync:customers'`).Scan(&state, &runID, &entity); err != nil {
+		t.Fatalf("status row: %v", err)
+	}
+	if state != "synced" || runID != first.ID || entity != "customers" {
+		t.Errorf("status row: state %s run %s entity %s, want synced, %s, customers", state, runID, entity, first.ID)
+	}
 
 	// Changes at the provider: updates, deletes and creates.
 	ids := e.srv.LiveIDs("customers")

@@ -91,8 +91,14 @@ func (a *App) Execute(ctx context.Context, run *ferry.Run, opt ExecuteOptions) e
 	stop := a.heartbeat(runCtx, run.ID, cancel)
 	pcfg := a.cfg.Pipeline
 	pcfg.Logger, pcfg.Now = log, a.now
+	a.writeSyncStatus(ctx, log, job, run, ferry.StatusSyncing, nil)
 	err = pipeline.New(pcfg).Run(runCtx, job)
 	stop()
+	if err == nil {
+		a.writeSyncStatus(ctx, log, job, run, ferry.StatusSynced, nil)
+	} else {
+		a.writeSyncStatus(ctx, log, job, run, ferry.StatusFailed, err)
+	}
 	if cause := context.Cause(runCtx); err != nil && ctx.Err() == nil && cause != nil && ferry.ErrorCode(cause) == ferry.ECONFLICT {
 		// The control state ended the run (cancelled or interrupted there):
 		// nothing more to record.
