@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/pgtest"
@@ -181,6 +183,66 @@ func TestSyncNowFromTwoProcessesMakesOneRun(t *testing.T) {
 	}
 }
 
+// TestEnqueueFromTwoProcessesMakesOneRiverJob: with the control state in
+// Postgres, two processes queue a run of one configuration at the same
+// instant: one queued run and one River job exist, the other process is
+// refused naming the run; a worker then executes it as a River job.
+func TestEnqueueFromTwoProcessesMakesOneRiverJob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fake.Config{Seed: 3, Counts: map[string]int{"customers": 500}})
+	c := newCluster(t, pgtest.DB(t))
+	c.must("apply", "-f", e.file("ferry.yaml", manyConfigs(e.url, "sqlite://"+e.dir+"/dest.db", 1, 1000, "")))
+	type result struct {
+		out, errs string
+		code      int
+	}
+	var wg sync.WaitGroup
+	res := make([]result, 2)
+	start := make(chan struct{})
+	for i := range res {
+		wg.Go(func() {
+			<-start
+			out, errs, code := c.run("sync", "c1", "--enqueue")
+			res[i] = result{out, errs, code}
+		})
+	}
+	close(start)
+	wg.Wait()
+	a := c.open()
+	runs := allRuns(t, a)
+	if len(runs) != 1 || runs[0].Status != ferry.RunQueued {
+		t.Fatalf("runs: %+v\nresults: %+v", runs, res)
+	}
+	ok, refused := 0, 0
+	for _, r := range res {
+		switch r.code {
+		case 0:
+			ok++
+		case 4:
+			refused++
+			if !strings.Contains(r.errs, runs[0].ID) {
+				t.Errorf("refusal does not name the queued run %s: %s", runs[0].ID, r.errs)
+			}
+		default:
+			t.Errorf("exit %d: %s%s", r.code, r.out, r.errs)
+		}
+	}
+	if ok != 1 || refused != 1 {
+		t.Fatalf("%d queued, %d refused; want 1 and 1: %+v", ok, refused, res)
+	}
+	if jobs := riverJobs(t, c.state); len(jobs) != 1 || jobs[runs[0].ID] != "available" {
+		t.Fatalf("river jobs: %v, want one available job for %s", jobs, runs[0].ID)
+	}
+	c.startWorker("--workers", "1")
+	waitFor(t, 60*time.Second, "the run to succeed", func() bool {
+		r, err := a.Store().GetRun(context.Background(), runs[0].ID)
+		return err == nil && r.Status == ferry.RunSucceeded
+	})
+	waitFor(t, 10*time.Second, "its River job to complete", func() bool {
+		return riverJobs(t, c.state)[runs[0].ID] == "completed"
+	})
+}
+
 // worker is one `ferry worker` process.
 type worker struct {
 	cmd  *exec.Cmd
@@ -328,5 +390,45 @@ func TestWorkersShareRunsAndResumeAfterKill(t *testing.T) {
 	if len(got) != count {
 		t.Errorf("%d rows in %s, want %d", len(got), table.Name, count)
 	}
-	t.Logf("runs per worker pid: %v; killed %s after %d batches, resumed as %s fetching %d", pids, victim.ID, victim.Batches, resumed.ID, resumed.Counts.Fetched)
+	// The River executor ran them: every run has its River job, and the
+	// completed jobs are those of the runs that ended.
+	// River records a job's completion shortly after the run's end.
+	var jobs map[string]string
+	waitFor(t, 10*time.Second, "the resume's River job to complete", func() bool {
+		jobs = riverJobs(t, c.state)
+		return jobs[resumed.ID] == "completed"
+	})
+	for _, r := range runs {
+		if _, ok := jobs[r.ID]; !ok {
+			t.Errorf("run %s (%s, attempt %d) has no River job", r.ID, r.Status, r.Attempt)
+		}
+	}
+	t.Logf("runs per worker pid: %v; killed %s after %d batches, resumed as %s fetching %d; river jobs: %v", pids, victim.ID, victim.Batches, resumed.ID, resumed.Counts.Fetched, jobs)
+}
+
+// riverJobs returns the state of each ferry_sync_run River job, by run id.
+func riverJobs(t testing.TB, dsn string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT args->>'run_id', state::text FROM river_job WHERE kind = 'ferry_sync_run'")
+	if err != nil {
+		t.Fatalf("river jobs: %v", err)
+	}
+	jobs := map[string]string{}
+	for rows.Next() {
+		var id, state string
+		if err := rows.Scan(&id, &state); err != nil {
+			t.Fatal(err)
+		}
+		jobs[id] = state
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return jobs
 }

@@ -26,8 +26,13 @@ var (
 	_ executor.Schedules = queue{}
 )
 
-// Enqueue refuses paused configurations (saying which tier), then queues.
+// Enqueue refuses paused configurations (saying which tier), then queues;
+// with the control state in Postgres, the run and its River job in one
+// transaction.
 func (q queue) Enqueue(ctx context.Context, config string, r executor.Request) (ferry.Run, error) {
+	if isPostgres(q.a.cfg.State) {
+		return q.a.enqueueRiver(ctx, config, r)
+	}
 	if err := q.a.refusePaused(ctx, config); err != nil {
 		return ferry.Run{}, err
 	}

@@ -35,7 +35,12 @@ type ServeOptions struct {
 // their batch in flight and are recorded interrupted, for a live worker (or
 // the next serve) to resume.
 func (a *App) Serve(ctx context.Context, opt ServeOptions) error {
-	ex := a.Executor(executor.Config{Workers: cmp.Or(opt.Workers, 4), Poll: opt.Poll, Retry: opt.Retry})
+	// River for a Postgres control state, Local for SQLite.
+	ex, closeEx, err := a.workExecutor(ctx, executor.Config{Workers: cmp.Or(opt.Workers, 4), Poll: opt.Poll, Retry: opt.Retry})
+	if err != nil {
+		return err
+	}
+	defer closeEx()
 	var wg sync.WaitGroup
 	errc := make(chan error, 1)
 	if opt.Addr != "" {
