@@ -432,3 +432,58 @@ func riverJobs(t testing.TB, dsn string) map[string]string {
 	}
 	return jobs
 }
+
+// TestWorkerSIGTERMInterruptsRiverRun: SIGTERM stops a worker's River client
+// softly: its run commits the batch in flight and ends interrupted, its job
+// completes, and another worker resumes the run from its checkpoint.
+func TestWorkerSIGTERMInterruptsRiverRun(t *testing.T) {
+	t.Parallel()
+	const count = 3000
+	e := newEnv(t, fake.Config{Seed: 8, Counts: map[string]int{"customers": count}, Latency: 5 * time.Millisecond})
+	dest := pgtest.DB(t)
+	c := newCluster(t, pgtest.DB(t))
+	c.must("apply", "-f", e.file("ferry.yaml", manyConfigs(e.url, dest, 1, 20, "")))
+	w := c.startWorker("--workers", "1", "--lease", "3s", "--poll", "100ms")
+	c.must("sync", "c1", "--enqueue")
+	a := c.open()
+	var first ferry.Run
+	waitFor(t, 60*time.Second, "a running run with a committed batch", func() bool {
+		for _, r := range allRuns(t, a) {
+			if r.Status == ferry.RunRunning && r.Batches >= 1 {
+				first = r
+				return true
+			}
+		}
+		return false
+	})
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.cmd.Wait(); err != nil {
+		t.Fatalf("worker after SIGTERM: %v\n%s", err, w.errb)
+	}
+	r, err := a.Store().GetRun(context.Background(), first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != ferry.RunInterrupted || r.Batches < first.Batches {
+		t.Fatalf("after SIGTERM the run is %s with %d batches, want interrupted with at least %d", r.Status, r.Batches, first.Batches)
+	}
+	if st := riverJobs(t, c.state)[first.ID]; st != "completed" {
+		t.Fatalf("after SIGTERM the run's River job is %q, want completed", st)
+	}
+	c.startWorker("--workers", "1", "--lease", "3s", "--poll", "100ms")
+	var resumed ferry.Run
+	waitFor(t, 60*time.Second, "the resumed run to succeed", func() bool {
+		for _, r := range allRuns(t, a) {
+			if r.Attempt == first.Attempt+1 && r.Status == ferry.RunSucceeded {
+				resumed = r
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(resumed.Reason, "resuming") || resumed.Counts.Fetched >= count {
+		t.Errorf("the resumed run did not continue from the checkpoint: %+v", resumed)
+	}
+}

@@ -28,8 +28,9 @@ import (
 type riverQueue struct{ a *App }
 
 var (
-	_ executor.RiverQueue = riverQueue{}
-	_ executor.Throttler  = riverQueue{}
+	_ executor.RiverQueue   = riverQueue{}
+	_ executor.Throttler    = riverQueue{}
+	_ executor.RiverOrphans = riverQueue{}
 )
 
 // CreateRunTx inserts a queued run in tx (Postgres), refusing paused
@@ -104,6 +105,26 @@ func (q riverQueue) Start(ctx context.Context, id string) (ferry.Run, time.Time,
 		return run, time.Time{}, false, err
 	}
 	return run, time.Time{}, true, nil
+}
+
+// Unjobbed returns the queued runs without a live River job.
+func (q riverQueue) Unjobbed(ctx context.Context) ([]ferry.Run, error) {
+	rows, err := q.a.store.DB().QueryContext(ctx, `SELECT id, config, attempt FROM runs r WHERE status = 'queued'
+		AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.kind = $1 AND j.args->>'run_id' = r.id
+			AND j.state NOT IN ('cancelled', 'discarded'))`, executor.SyncRunKind)
+	if err != nil {
+		return nil, fmt.Errorf("find queued runs without a river job: %w", err)
+	}
+	defer rows.Close()
+	var runs []ferry.Run
+	for rows.Next() {
+		r := ferry.Run{Status: ferry.RunQueued}
+		if err := rows.Scan(&r.ID, &r.Config, &r.Attempt); err != nil {
+			return nil, fmt.Errorf("find queued runs without a river job: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	return runs, rows.Err()
 }
 
 func (q riverQueue) Recover(ctx context.Context) ([]ferry.Run, error) { return queue(q).Recover(ctx) }

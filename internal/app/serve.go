@@ -77,7 +77,11 @@ func (a *App) Serve(ctx context.Context, opt ServeOptions) error {
 		sch := a.Scheduler(ex, executor.SchedulerConfig{})
 		wg.Go(func() { _ = sch.Run(ctx) })
 	}
-	wg.Go(func() { _ = ex.Work(ctx) })
+	wg.Go(func() {
+		if err := ex.Work(ctx); err != nil {
+			a.log.Error("executor stopped", "error", err)
+		}
+	})
 	wg.Wait()
 	select {
 	case err := <-errc:

@@ -76,6 +76,14 @@ type RiverQueue interface {
 	Recover(ctx context.Context) ([]ferry.Run, error)
 }
 
+// RiverOrphans is optionally implemented by a RiverQueue: the queued runs
+// that have no live River job (queued by a Ferry that ran the local executor
+// on this database, or whose job River discarded). Maintenance gives each a
+// job, so no queued run waits forever.
+type RiverOrphans interface {
+	Unjobbed(ctx context.Context) ([]ferry.Run, error)
+}
+
 // River is the executor over River jobs in the Postgres control database.
 type River struct {
 	pool   *pgxpool.Pool
@@ -226,6 +234,7 @@ func (x *River) maintain(ctx context.Context) {
 // their checkpoint. Of several processes doing this at once, one queues
 // each resume; the others meet the one-active-run index.
 func (x *River) Maintain(ctx context.Context) []ferry.Run {
+	x.adopt(ctx)
 	runs, err := x.q.Recover(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -244,6 +253,32 @@ func (x *River) Maintain(ctx context.Context) []ferry.Run {
 		queued = append(queued, next)
 	}
 	return queued
+}
+
+// adopt inserts a job for each queued run without one. The job is unique by
+// run id, so maintainers of several processes adopting at once insert one.
+func (x *River) adopt(ctx context.Context) {
+	o, ok := x.q.(RiverOrphans)
+	if !ok {
+		return
+	}
+	runs, err := o.Unjobbed(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			x.cfg.Logger.Warn("find queued runs without a river job", "error", err)
+		}
+		return
+	}
+	for _, r := range runs {
+		res, err := x.client.Insert(ctx, SyncRunArgs{RunID: r.ID, Config: r.Config}, nil)
+		if err != nil {
+			x.cfg.Logger.Warn("insert river job for queued run", "run_id", r.ID, "error", err)
+			continue
+		}
+		if !res.UniqueSkippedAsDuplicate {
+			x.cfg.Logger.Info("queued run given a river job", "run_id", r.ID, "config", r.Config)
+		}
+	}
 }
 
 // syncRunWorker is the River worker of ferry_sync_run jobs.

@@ -121,7 +121,9 @@ func (q *pgQueue) jobs(t *testing.T) map[string]string {
 // runnerFunc is a Runner from a function.
 type runnerFunc func(ctx context.Context, run ferry.Run) (ferry.Run, error)
 
-func (f runnerFunc) Execute(ctx context.Context, run ferry.Run) (ferry.Run, error) { return f(ctx, run) }
+func (f runnerFunc) Execute(ctx context.Context, run ferry.Run) (ferry.Run, error) {
+	return f(ctx, run)
+}
 
 func newRiver(t *testing.T, q *pgQueue, r executor.Runner) *executor.River {
 	t.Helper()
@@ -327,5 +329,37 @@ func TestMigrateRiverConcurrently(t *testing.T) {
 	}
 	if err := executor.MigrateRiver(ctx, pool); err != nil {
 		t.Fatalf("again: %v", err)
+	}
+}
+
+func (q *pgQueue) Unjobbed(ctx context.Context) ([]ferry.Run, error) {
+	rows, err := q.pool.Query(ctx, `SELECT id, config FROM runs r WHERE status = 'queued' AND NOT EXISTS
+		(SELECT 1 FROM river_job j WHERE j.args->>'run_id' = r.id AND j.state NOT IN ('cancelled', 'discarded'))`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ferry.Run, error) {
+		var run ferry.Run
+		return run, r.Scan(&run.ID, &run.Config)
+	})
+}
+
+// TestRiverAdoptsQueuedRunsWithoutJob: a run queued without a River job (by
+// a Ferry that ran the local executor on this database) gets one at the next
+// maintenance, once, even with two maintainers.
+func TestRiverAdoptsQueuedRunsWithoutJob(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	q := newPGQueue(t)
+	if _, err := q.pool.Exec(ctx, "INSERT INTO runs (id, config, status, attempt, trigger) VALUES ('run_old', 'c1', 'queued', 1, 'manual')"); err != nil {
+		t.Fatal(err)
+	}
+	x1, x2 := newRiver(t, q, nil), newRiver(t, q, nil)
+	var wg sync.WaitGroup
+	wg.Go(func() { x1.Maintain(ctx) })
+	wg.Go(func() { x2.Maintain(ctx) })
+	wg.Wait()
+	if jobs := q.jobs(t); len(jobs) != 1 || jobs["run_old"] != "available" {
+		t.Fatalf("jobs %v, want one available job for run_old", jobs)
 	}
 }
