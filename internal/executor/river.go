@@ -114,6 +114,10 @@ func NewRiver(pool *pgxpool.Pool, q RiverQueue, r Runner, cfg Config) (*River, e
 		// A sync runs as long as it needs: no job timeout. Ferry's lease
 		// decides when a run is dead (Lease); River rescues the job row
 		// later, after the resume is queued, so the rescue never races it.
+		// River cannot tell a dead worker's job from a live long run's (it
+		// has no job heartbeat): the job of a run longer than 2*Lease is
+		// rescued too, and worked again it finds the run running, not
+		// queued, and completes without doing anything; the run goes on.
 		rc.JobTimeout = -1
 		rc.RescueStuckJobsAfter = 2 * cfg.Lease
 		rc.FetchPollInterval = max(cfg.Poll, 50*time.Millisecond)
