@@ -313,6 +313,7 @@ func TestApplyErrorsNameWhatIsWrongAndChangeNothing(t *testing.T) {
 		{"unset env", strings.Replace(good, "sk_test_ferry", `"${FERRY_TEST_UNSET_KEY}"`, 1), 2, []string{"bad.yaml:4:", "${FERRY_TEST_UNSET_KEY}", "not set"}},
 		{"rejected key", strings.Replace(good, "sk_test_ferry", "sk_test_wrong_key_123456", 1), 2, []string{"bad.yaml:4:", "connection stripe", "Invalid API Key"}},
 		{"unreachable database", strings.Replace(good, dsn, "postgres://app@127.0.0.1:1/app", 1), 2, []string{"bad.yaml:2:", "127.0.0.1:1"}},
+		{"shared table", good + "  - {name: again, connection: stripe, object: customers, project: warehouse, table: Stripe_Customers}\n", 2, []string{"bad.yaml:14:", "already written by sync customers"}},
 		{"missing reference", strings.Replace(good, "project: warehouse", "project: warehous", 1), 2, []string{"bad.yaml:6:", `project "warehous"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

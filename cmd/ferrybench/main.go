@@ -50,7 +50,7 @@ func main() {
 var (
 	n          = flag.Int("n", 100_000, "customers to backfill")
 	realisticN = flag.Int("realistic-n", 60_000, "customers for the realistic-provider run (0: skip)")
-	workers    = flag.Int("concurrency", 32, "concurrent range fetchers (the minimal pipeline; ferry uses its default)")
+	workers    = flag.Int("concurrency", 64, "concurrent range fetchers (the minimal pipeline; ferry uses its default)")
 	ferryBin   = flag.String("ferry", "", "the ferry binary (default: go build it)")
 )
 

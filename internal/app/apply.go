@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ferrysync/ferry"
@@ -87,6 +88,9 @@ func (a *App) Apply(ctx context.Context, doc *Document, opt ApplyOptions) ([]Cha
 		}
 	}
 
+	if err := a.checkTables(ctx, doc, syncs); err != nil {
+		return nil, err
+	}
 	scopeDefs, err := a.checkScopes(ctx, doc)
 	if err != nil {
 		return nil, err
@@ -231,4 +235,32 @@ func (a *App) checkConnection(ctx context.Context, prov provider.Provider, c Con
 		return err
 	}
 	return conn.Verify(ctx)
+}
+
+// checkTables refuses two sync configurations writing one table of one
+// project: each full pass soft-deletes the rows it did not see, so they
+// would delete each other's rows.
+func (a *App) checkTables(ctx context.Context, doc *Document, syncs []ferry.SyncConfig) error {
+	stored, err := a.store.ListSyncConfigs(ctx)
+	if err != nil {
+		return err
+	}
+	owner := map[[2]string]string{}
+	declared := map[string]bool{}
+	for _, sc := range syncs {
+		declared[sc.Name] = true
+	}
+	for _, sc := range stored {
+		if !declared[sc.Name] {
+			owner[[2]string{sc.Project, strings.ToLower(sc.Table)}] = sc.Name
+		}
+	}
+	for i, sc := range syncs {
+		key := [2]string{sc.Project, strings.ToLower(sc.Table)}
+		if other, ok := owner[key]; ok {
+			return doc.errorf(doc.Syncs[i].line, "sync %s: table %s of project %s is already written by sync %s; give each sync its own table", sc.Name, sc.Table, sc.Project, other)
+		}
+		owner[key] = sc.Name
+	}
+	return nil
 }

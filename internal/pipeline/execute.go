@@ -38,7 +38,9 @@ func (p *Pipeline) execute(ctx context.Context, job Job, src source, checkpoint 
 	fetchCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	pages := make(chan page, p.cfg.Concurrency)
+	// A short queue: a fetcher blocked on it holds its page, so the pages in
+	// memory are at most Concurrency plus this depth.
+	pages := make(chan page, 8)
 	var fetchErr error
 	go func() {
 		defer close(pages)

@@ -52,7 +52,11 @@ func (p *Pipeline) full(ctx context.Context, job Job, lister provider.Lister, bf
 	checkpoint := func() *database.Checkpoint {
 		return &database.Checkpoint{Key: job.Sync.Name, Backfill: encode(bf)}
 	}
-	if err := p.execute(ctx, job, src, checkpoint, bf.fraction, bf.Sweep); err != nil {
+	sweep := bf.Sweep
+	if bf.Empty {
+		sweep = ""
+	}
+	if err := p.execute(ctx, job, src, checkpoint, bf.fraction, sweep); err != nil {
 		return err
 	}
 
@@ -70,6 +74,12 @@ func (p *Pipeline) full(ctx context.Context, job Job, lister provider.Lister, bf
 		inc.Created = prev.Created
 	}
 	cp := &database.Checkpoint{Key: job.Sync.Name, Backfill: []byte("null"), Incremental: encode(inc)}
+	if bf.Empty {
+		if _, err := job.Dest.Write(ctx, job.Plan.Table, database.Batch{RunID: job.Run.ID, At: now, Checkpoint: cp}); err != nil {
+			return fmt.Errorf("finish full pass: %w", err)
+		}
+		return nil
+	}
 	deleted, err := job.Dest.FinishSweep(ctx, job.Plan.Table, bf.Sweep, job.Run.ID, now, cp)
 	if err != nil {
 		return fmt.Errorf("finish full pass: %w", err)

@@ -448,3 +448,51 @@ func (c *cancelAfter) Committed(ctx context.Context, b ferry.Batch, run ferry.Ru
 	}
 	return c.recorder.Committed(ctx, b, run, f)
 }
+
+// sweeps records the Sweep of every write.
+type sweeps struct {
+	database.Destination
+	mu  sync.Mutex
+	ids []string
+}
+
+func (s *sweeps) Write(ctx context.Context, t database.Table, b database.Batch) (database.Result, error) {
+	if len(b.Rows) > 0 {
+		s.mu.Lock()
+		s.ids = append(s.ids, b.Sweep)
+		s.mu.Unlock()
+	}
+	return s.Destination.Write(ctx, t, b)
+}
+
+func TestFirstPassSkipsSweepLaterPassesDelete(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, 200, 3)
+	h.sync.Strategy = ferry.Full
+	rec := &sweeps{Destination: h.dest}
+	if _, _, err := h.run(rec, Config{Concurrency: 2, BatchSize: 30}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range rec.ids {
+		if id != "" {
+			t.Fatalf("the first pass into an empty table recorded seen ids (sweep %q)", id)
+		}
+	}
+	for _, id := range []string{"obj_00003", "obj_00100", "obj_00199"} {
+		h.cat.remove(id, h.now.Unix())
+	}
+	rec.ids = nil
+	run, _, err := h.run(rec, Config{Concurrency: 2, BatchSize: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Counts.Deleted != 3 {
+		t.Errorf("second pass deleted %d, want 3", run.Counts.Deleted)
+	}
+	for _, id := range rec.ids {
+		if id != run.ID {
+			t.Fatalf("the second pass wrote with sweep %q, want %q", id, run.ID)
+		}
+	}
+	h.check()
+}

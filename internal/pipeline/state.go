@@ -10,10 +10,14 @@ import (
 
 // backfill is the checkpoint of a full pass in progress.
 type backfill struct {
-	Sweep     string       `json:"sweep"`      // the run that started the pass
-	StartedAt time.Time    `json:"started_at"` // when it started, Ferry's clock
-	Newest    int64        `json:"newest"`     // newest created time the pass covers
-	Ranges    []rangeState `json:"ranges"`
+	Sweep     string    `json:"sweep"`      // the run that started the pass
+	StartedAt time.Time `json:"started_at"` // when it started, Ferry's clock
+	Newest    int64     `json:"newest"`     // newest created time the pass covers
+	// Empty: the table had no rows when the pass started, so every row it
+	// will hold is one the pass writes: there is nothing to sweep, and the
+	// pass skips recording seen ids (most of a first backfill's extra cost).
+	Empty  bool         `json:"empty,omitempty"`
+	Ranges []rangeState `json:"ranges"`
 }
 
 type rangeState struct {

@@ -16,15 +16,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/database"
+	"github.com/ferrysync/ferry/provider/jsonscan"
 )
 
 // Plan maps one provider object to one destination table.
 type Plan struct {
 	Table database.Table
 	paths [][]string
+	top   map[string]int // first path segment -> index into the values found in one pass
 }
 
 var columnName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -37,7 +40,7 @@ func New(obj ferry.Object, cfg ferry.SyncConfig) (*Plan, error) {
 	if len(fields) == 0 {
 		fields = obj.FieldNames()
 	}
-	p := &Plan{Table: database.Table{Name: cfg.Table}}
+	p := &Plan{Table: database.Table{Name: cfg.Table}, top: map[string]int{}}
 	if p.Table.Name == "" {
 		return nil, ferry.Errorf(ferry.EINVALID, "sync %s: table is empty; name the destination table", cfg.Name)
 	}
@@ -80,6 +83,9 @@ func New(obj ferry.Object, cfg ferry.SyncConfig) (*Plan, error) {
 		used[lower] = name
 		p.Table.Columns = append(p.Table.Columns, database.Column{Name: col, Type: typ, Path: name})
 		p.paths = append(p.paths, path)
+		if _, ok := p.top[path[0]]; !ok {
+			p.top[path[0]] = len(p.top)
+		}
 	}
 	var stray []string
 	for from := range cfg.Rename {
@@ -103,26 +109,35 @@ type FieldError struct {
 func (e *FieldError) Error() string { return fmt.Sprintf("field %s: %v", e.Field, e.Err) }
 
 // Row converts a record. Fields that fail coercion are left nil and
-// reported; the row is still usable (see the package comment).
+// reported; the row is still usable (see the package comment). String and
+// JSON values share memory with rec.Raw instead of copying it. One pass over
+// the record's top level finds every selected field.
 func (p *Plan) Row(rec ferry.Record) (database.Row, []*FieldError) {
 	row := database.Row{ID: rec.ID, Raw: rec.Raw, Values: make([]any, len(p.paths))}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(rec.Raw, &top); err != nil {
-		return row, []*FieldError{{Field: "_raw", Err: fmt.Errorf("not a JSON object: %w", err)}}
+	tops := make([][]byte, len(p.top))
+	err := jsonscan.Members(rec.Raw, func(k, v []byte) {
+		var key string
+		if bytes.IndexByte(k, '\\') < 0 {
+			key = alias(k)
+		} else {
+			key = jsonscan.Unescape(k)
+		}
+		if j, ok := p.top[key]; ok {
+			tops[j] = v // a later duplicate wins, as in encoding/json and jsonb
+		}
+	})
+	if err != nil {
+		return row, []*FieldError{{Field: "_raw", Err: err}}
 	}
 	var errs []*FieldError
 	for i, path := range p.paths {
-		raw, ok := top[path[0]]
+		raw := tops[p.top[path[0]]]
+		ok := raw != nil
 		for _, key := range path[1:] {
-			if !ok {
+			if raw, ok, err = jsonscan.Member(raw, key); !ok || err != nil {
+				ok = false // a nested path through a non-object: NULL
 				break
 			}
-			var m map[string]json.RawMessage
-			if json.Unmarshal(raw, &m) != nil {
-				ok = false
-				break
-			}
-			raw, ok = m[key]
 		}
 		if !ok {
 			continue // absent: NULL
@@ -147,14 +162,17 @@ func Coerce(raw json.RawMessage, t ferry.FieldType) (any, error) {
 	}
 	switch t {
 	case ferry.JSON:
-		return string(raw), nil
+		return alias(raw), nil
 	case ferry.String:
 		if raw[0] == '"' {
+			if len(raw) >= 2 && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && utf8.Valid(raw[1:len(raw)-1]) {
+				return alias(raw[1 : len(raw)-1]), nil
+			}
 			var s string
 			err := json.Unmarshal(raw, &s)
 			return s, err
 		}
-		return string(raw), nil // numbers, booleans and objects as their JSON text
+		return alias(raw), nil // numbers, booleans and objects as their JSON text
 	case ferry.Boolean:
 		var b bool
 		if err := json.Unmarshal(raw, &b); err != nil {
