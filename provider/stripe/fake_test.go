@@ -56,7 +56,7 @@ func TestFakeBackfill(t *testing.T) {
 	if len(ranges) != 8 {
 		t.Fatalf("ranges %v", ranges)
 	}
-	if probes := c.Stats().Requests; probes > 70 {
+	if probes := c.Stats().Requests; probes > 120 {
 		t.Errorf("Ranges made %d requests", probes)
 	}
 	t.Logf("Ranges: %d requests", c.Stats().Requests)

@@ -11,8 +11,8 @@ import (
 
 // Ranges splits the object's whole created range into at most n disjoint
 // ranges [Lo,Hi) of equal duration, to be listed concurrently. It finds the
-// newest created time with one call and the oldest with a few rounds of
-// concurrent limit=1 probes (see oldest).
+// newest created time and the oldest with a few rounds of concurrent
+// limit=1 probes (see oldest).
 // An object with no records gives no ranges. Records created after Ranges ran
 // are not covered; the change feed reports them.
 //
@@ -23,72 +23,82 @@ func (c *Client) Ranges(ctx context.Context, object string, n int) ([]ferry.Rang
 	if err != nil {
 		return nil, fmt.Errorf("split stripe %s: %w", object, err)
 	}
-	newest, ok, err := c.newestAtOrBefore(ctx, info, -1)
+	// One round finds the newest object and brackets the oldest: the
+	// newest probe goes out together with probes back from now at growing
+	// distances (an hour to 16 years).
+	now := c.cfg.Now().Unix()
+	points := []int64{-1}
+	for _, back := range []int64{3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400, 90 * 86400,
+		182 * 86400, 365 * 86400, 2 * 365 * 86400, 4 * 365 * 86400, 16 * 365 * 86400} {
+		if p := now - back; p > 0 {
+			points = append(points, p)
+		}
+	}
+	found, err := c.probe(ctx, info, points)
 	if err != nil {
 		return nil, fmt.Errorf("split stripe %s: %w", object, err)
 	}
-	if !ok {
+	if !found[0].ok {
 		return []ferry.Range{}, nil
 	}
-	oldest, err := c.oldest(ctx, info, newest)
+	newest := found[0].created
+	lo, hi := narrow(int64(-1), newest, points[1:], found[1:])
+	oldest, err := c.oldest(ctx, info, lo, hi, newest)
 	if err != nil {
 		return nil, fmt.Errorf("split stripe %s: %w", object, err)
 	}
 	return split(oldest, newest+1, n), nil
 }
 
-// oldest returns the smallest created time of the object, knowing that an
-// object was created at newest. Stripe cannot sort oldest first, so it
-// searches with limit=1 probes, several at a time: a full pass waits for
-// this before its first page, and at 300 ms a request sequential probes
-// would cost seconds. The first round probes back from newest at growing
-// distances (an hour to 16 years), later rounds split the bracket left
-// into equal parts; each round shrinks it about probes-fold.
-//
-// The search stops once the bracket is small against the span it splits
-// (1/1024 of it), and returns the bracket's low end + 1: no object is at or
-// before the low end, so nothing is missed, and the first range is at
-// most 0.1% wider than it needs to be.
-func (c *Client) oldest(ctx context.Context, info objectInfo, newest int64) (int64, error) {
-	const probes = 12
-	// Invariant: no object was created at or before lo; one was at hi.
-	lo, hi := int64(-1), newest
-	var points []int64
-	for _, back := range []int64{3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400, 90 * 86400,
-		182 * 86400, 365 * 86400, 2 * 365 * 86400, 4 * 365 * 86400, 16 * 365 * 86400} {
-		if p := newest - back; p > lo {
-			points = append(points, p)
+// narrow tightens the bracket (lo, hi] of the oldest created time with
+// probe answers: an object at or before a point moves hi down to it; no
+// object at or before a point moves lo up to it.
+func narrow(lo, hi int64, points []int64, found []probed) (int64, int64) {
+	for i, p := range points {
+		if found[i].ok && found[i].created <= p {
+			hi = min(hi, found[i].created)
 		}
 	}
+	for i, p := range points {
+		if (!found[i].ok || found[i].created > p) && p < hi {
+			lo = max(lo, p)
+		}
+	}
+	return lo, hi
+}
+
+// oldest returns the smallest created time of the object, searching the
+// bracket (lo, hi] (no object at or before lo; one at hi; newest is the
+// newest object's time). Stripe cannot sort oldest first, so it searches
+// with limit=1 probes, several at a time: a full pass waits for this before
+// its first page, and at 300 ms a request, sequential probes would cost
+// seconds. Each round splits the bracket into equal parts and shrinks it
+// about probes-fold.
+//
+// The search stops once the bracket is small against the span it splits
+// (1/64 of it), and returns the bracket's low end + 1: no object is at or
+// before the low end, so nothing is missed, and the first range is at most
+// 1.6% wider than it needs to be.
+func (c *Client) oldest(ctx context.Context, info objectInfo, lo, hi, newest int64) (int64, error) {
+	const probes = 12
 	for hi-lo > 1 {
+		if hi-lo <= max(1, (newest-hi)/64) {
+			return lo + 1, nil
+		}
+		var points []int64
+		for i := int64(1); i <= probes; i++ {
+			if p := lo + (hi-lo)*i/(probes+1); p > lo && p < hi && (len(points) == 0 || p > points[len(points)-1]) {
+				points = append(points, p)
+			}
+		}
 		if len(points) == 0 {
-			for i := int64(1); i <= probes; i++ {
-				if p := lo + (hi-lo)*i/(probes+1); p > lo && p < hi {
-					points = append(points, p)
-				}
-			}
-			if len(points) == 0 {
-				points = append(points, lo+(hi-lo)/2)
-			}
+			points = append(points, lo+(hi-lo)/2)
 		}
 		found, err := c.probe(ctx, info, points)
 		if err != nil {
 			return 0, err
 		}
-		for i, p := range points {
-			if created, ok := found[i].created, found[i].ok; ok && created <= p {
-				hi = min(hi, created)
-			}
-		}
-		for i, p := range points {
-			if (!found[i].ok || found[i].created > p) && p < hi {
-				lo = max(lo, p)
-			}
-		}
-		points = points[:0]
-		if hi-lo <= max(1, (newest-hi)/1024) {
-			return lo + 1, nil
-		}
+		lo, hi = narrow(lo, hi, points, found)
 	}
 	return hi, nil
 }
