@@ -2,13 +2,9 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +14,7 @@ import (
 
 	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/internal/executor"
+	"github.com/ferrysync/ferry/internal/store"
 )
 
 // The distributed mode: with the control state in Postgres, runs are River
@@ -45,7 +42,7 @@ func (q riverQueue) CreateRunTx(ctx context.Context, tx pgx.Tx, config string, r
 	if nb.Before(now) {
 		nb = now
 	}
-	run := ferry.Run{ID: newRunID(now), Config: config, Status: ferry.RunQueued, Attempt: max(r.Attempt, 1),
+	run := ferry.Run{ID: store.NewRunID(now), Config: config, Status: ferry.RunQueued, Attempt: max(r.Attempt, 1),
 		StartedAt: now, HeartbeatAt: nb}
 	// A savepoint, so a refused insert leaves the caller's tx usable.
 	sp, err := tx.Begin(ctx)
@@ -224,39 +221,4 @@ func holderOf(r ferry.Run) string {
 		return "not picked up by a worker yet"
 	}
 	return fmt.Sprintf("host %s, pid %d", r.Host, r.PID)
-}
-
-// Run ids as the store makes them ("run_" and a ULID in lower-case
-// Crockford base32): runs queued with their River job are inserted here, in
-// the caller's pgx transaction.
-var runIDEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
-
-var runIDs struct {
-	sync.Mutex
-	ms   uint64
-	last [16]byte
-}
-
-func newRunID(now time.Time) string {
-	ms := uint64(max(now.UnixMilli(), 0))
-	runIDs.Lock()
-	defer runIDs.Unlock()
-	var b [16]byte
-	if ms <= runIDs.ms {
-		b = runIDs.last
-		for i := 15; i >= 6; i-- {
-			b[i]++
-			if b[i] != 0 {
-				break
-			}
-		}
-	} else {
-		var t [8]byte
-		binary.BigEndian.PutUint64(t[:], ms)
-		copy(b[:6], t[2:])
-		_, _ = rand.Read(b[6:])
-		runIDs.ms = ms
-	}
-	runIDs.last = b
-	return "run_" + runIDEncoding.EncodeToString(b[:])
 }

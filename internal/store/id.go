@@ -23,7 +23,10 @@ var ids struct {
 	last [16]byte
 }
 
-func newRunID(now time.Time) string {
+// NewRunID returns a new run id: time-ordered, strictly increasing within
+// a process. Code that inserts a run outside the store (the River executor
+// inserts it in its own transaction with the job) takes its id from here.
+func NewRunID(now time.Time) string {
 	ms := uint64(max(now.UnixMilli(), 0))
 	ids.Lock()
 	defer ids.Unlock()

@@ -54,7 +54,7 @@ func (s *Store) CreateRun(ctx context.Context, r *ferry.Run) (err error) {
 	}
 	now := s.stampNow()
 	if r.ID == "" {
-		r.ID = newRunID(now)
+		r.ID = NewRunID(now)
 		defer func() {
 			if err != nil {
 				r.ID = "" // not stored: do not hand out an id nobody can find

@@ -93,7 +93,7 @@ func (s *Store) CreateScope(ctx context.Context, sc *ferry.Scope) error {
 		return fmt.Errorf("scope %s: %w", sc.Name, err)
 	}
 	for attempt := 0; ; attempt++ {
-		sc.ID = scopeIDPrefix + strings.TrimPrefix(newRunID(now), runIDPrefix)
+		sc.ID = scopeIDPrefix + strings.TrimPrefix(NewRunID(now), runIDPrefix)
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
 			err := s.queryRow(ctx, tx, "SELECT last_failed_at, last_synced_at FROM scopes WHERE name = ? ORDER BY id DESC LIMIT 1", sc.Name).
 				Scan(timeCol{&sc.LastFailedAt}, timeCol{&sc.LastSyncedAt})
@@ -197,7 +197,7 @@ func (s *Store) PutSyncStatus(ctx context.Context, st *ferry.SyncStatus) (ferry.
 		if e.StatusID != "" {
 			st.ID = e.StatusID
 		} else if st.ID == "" {
-			st.ID = statusIDPrefix + strings.TrimPrefix(newRunID(now), runIDPrefix)
+			st.ID = statusIDPrefix + strings.TrimPrefix(NewRunID(now), runIDPrefix)
 		}
 		st.Provider, st.Entity, st.Project = cmpStr(st.Provider, e.Provider), cmpStr(st.Entity, e.Entity), cmpStr(st.Project, e.Project)
 		st.RunID = cmpStr(st.RunID, e.RunID)
