@@ -21,6 +21,11 @@ func (db *DB) Records(ctx context.Context, t database.Table, q database.RecordQu
 	if q.Limit <= 0 {
 		return nil, ferry.Errorf(ferry.EINVALID, "records: limit must be positive")
 	}
+	return db.read(ctx, t, q)
+}
+
+// read is Records without the checks; Rows is read with no time filter.
+func (db *DB) read(ctx context.Context, t database.Table, q database.RecordQuery) ([]database.StoredRow, error) {
 	var cols strings.Builder
 	for _, c := range t.Columns {
 		cols.WriteString(", " + ident(c.Name))

@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
-	"github.com/ferrysync/ferry"
 	"github.com/ferrysync/ferry/database"
 )
 
@@ -18,55 +15,7 @@ func (db *DB) Rows(ctx context.Context, t database.Table, after string, limit in
 	if err := checkTable(t); err != nil {
 		return nil, err
 	}
-	var cols strings.Builder
-	for _, c := range t.Columns {
-		cols.WriteString(", " + ident(c.Name))
-	}
-	q := fmt.Sprintf(`SELECT id, _raw, _ferry_synced_at, _ferry_deleted_at, coalesce(_ferry_run_id, '')%s
-FROM %s WHERE id > $1 ORDER BY id LIMIT $2`, cols.String(), db.qualified(t.Name))
-	rows, err := db.pool.Query(ctx, q, after, limit)
-	if err != nil {
-		return nil, classify(err, "read table %q", t.Name)
-	}
-	defer rows.Close()
-	var out []database.StoredRow
-	for rows.Next() {
-		var r database.StoredRow
-		dest := make([]any, 0, 5+len(t.Columns))
-		dest = append(dest, &r.ID, &r.Raw, &r.SyncedAt, &r.DeletedAt, &r.RunID)
-		vals := make([]any, len(t.Columns))
-		for i, c := range t.Columns {
-			switch c.Type {
-			case ferry.String, ferry.JSON:
-				vals[i] = new(*string)
-			case ferry.Integer:
-				vals[i] = new(*int64)
-			case ferry.Number:
-				vals[i] = new(*float64)
-			case ferry.Boolean:
-				vals[i] = new(*bool)
-			case ferry.Timestamp:
-				vals[i] = new(*time.Time)
-			}
-		}
-		if err := rows.Scan(append(dest, vals...)...); err != nil {
-			return nil, classify(err, "read table %q", t.Name)
-		}
-		r.SyncedAt = r.SyncedAt.UTC()
-		if r.DeletedAt != nil {
-			utc := r.DeletedAt.UTC()
-			r.DeletedAt = &utc
-		}
-		r.Values = make([]any, len(vals))
-		for i, v := range vals {
-			r.Values[i] = deref(v)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, classify(err, "read table %q", t.Name)
-	}
-	return out, nil
+	return db.read(ctx, t, database.RecordQuery{After: after, Limit: limit})
 }
 
 // deref turns a scanned **T into a T or nil.

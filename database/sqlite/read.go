@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ferrysync/ferry"
@@ -38,68 +37,7 @@ func (db *DB) Rows(ctx context.Context, t database.Table, after string, limit in
 	if err := checkTable(t); err != nil {
 		return nil, err
 	}
-	op := "read sqlite table " + t.Name
-	var q strings.Builder
-	q.WriteString(`SELECT "id"`)
-	for _, c := range t.Columns {
-		q.WriteString(", " + quote(c.Name))
-	}
-	q.WriteString(`, "_raw", "_ferry_synced_at", "_ferry_deleted_at", "_ferry_run_id" FROM ` + quote(t.Name) +
-		` WHERE "id" > ? ORDER BY "id" LIMIT ?`)
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := db.r.QueryContext(ctx, q.String(), after, limit)
-	if err != nil {
-		return nil, db.classify(ctx, err, op)
-	}
-	defer rows.Close()
-
-	var out []database.StoredRow
-	n := len(t.Columns)
-	dest := make([]any, n+5)
-	for rows.Next() {
-		var (
-			id, raw, synced, deleted, runID sql.NullString
-			vals                            = make([]any, n)
-		)
-		dest[0] = &id
-		for j := range vals {
-			dest[j+1] = &vals[j]
-		}
-		dest[n+1], dest[n+2], dest[n+3], dest[n+4] = &raw, &synced, &deleted, &runID
-		if err := rows.Scan(dest...); err != nil {
-			return nil, db.classify(ctx, err, op)
-		}
-		sr := database.StoredRow{ID: id.String, Values: vals, RunID: runID.String}
-		if raw.Valid {
-			sr.Raw = []byte(raw.String)
-		}
-		for j, c := range t.Columns {
-			v, err := fromSQL(c.Type, vals[j])
-			if err != nil {
-				return nil, ferry.Wrap(ferry.EINTERNAL, err, "%s: row %s column %s", op, sr.ID, c.Name)
-			}
-			vals[j] = v
-		}
-		if synced.Valid {
-			if sr.SyncedAt, err = parseTime(synced.String); err != nil {
-				return nil, ferry.Wrap(ferry.EINTERNAL, err, "%s: row %s _ferry_synced_at", op, sr.ID)
-			}
-		}
-		if deleted.Valid {
-			d, err := parseTime(deleted.String)
-			if err != nil {
-				return nil, ferry.Wrap(ferry.EINTERNAL, err, "%s: row %s _ferry_deleted_at", op, sr.ID)
-			}
-			sr.DeletedAt = &d
-		}
-		out = append(out, sr)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.classify(ctx, err, op)
-	}
-	return out, nil
+	return db.read(ctx, t, database.RecordQuery{After: after, Limit: limit})
 }
 
 func parseTime(s string) (time.Time, error) {

@@ -21,6 +21,15 @@ func (db *DB) Records(ctx context.Context, t database.Table, q database.RecordQu
 	if q.Limit <= 0 {
 		return nil, ferry.Errorf(ferry.EINVALID, "records: limit must be positive")
 	}
+	return db.read(ctx, t, q)
+}
+
+// read is Records without the checks (a limit <= 0 means no limit); Rows is
+// read with no time filter.
+func (db *DB) read(ctx context.Context, t database.Table, q database.RecordQuery) ([]database.StoredRow, error) {
+	if q.Limit <= 0 {
+		q.Limit = -1
+	}
 	op := "read sqlite table " + t.Name
 	var b strings.Builder
 	b.WriteString(`SELECT "id"`)
