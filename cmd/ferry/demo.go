@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferrysync/ferry"
+	"github.com/ferrysync/ferry/internal/api"
 	"github.com/ferrysync/ferry/internal/app"
 	"github.com/ferrysync/ferry/internal/ui"
 	"github.com/ferrysync/ferry/provider/stripe/fake"
@@ -149,8 +150,12 @@ func serveDemoDashboard(ctx context.Context, g *globals, a *app.App, addr string
 		return ferry.Errorf(ferry.EINVALID, "dashboard: cannot listen on %s: %v (choose another with --serve=127.0.0.1:PORT)", addr, err)
 	}
 	fmt.Fprintln(g.stdout)
-	h := ui.New(a, ui.Config{AdminPassword: os.Getenv("FERRY_ADMIN_PASSWORD"), Out: g.stdout, Logger: g.logger()})
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	apiSrv := api.New(a, api.Config{Logger: g.logger(), Metrics: app.NewMetrics()})
+	defer apiSrv.Close()
+	apiSrv.Mount(mux) // /api/, /openapi.json, /metrics, /healthz, as under ferry serve
+	mux.Handle("/", ui.New(a, ui.Config{AdminPassword: os.Getenv("FERRY_ADMIN_PASSWORD"), Out: g.stdout, Logger: g.logger()}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(g.stdout, "Dashboard:   http://%s/  (log in with the admin password above; Ctrl-C stops)\n", ln.Addr())
 	go func() {
 		<-ctx.Done()

@@ -77,6 +77,7 @@ func (a *App) Serve(ctx context.Context, opt ServeOptions) error {
 		sch := a.Scheduler(ex, executor.SchedulerConfig{})
 		wg.Go(func() { _ = sch.Run(ctx) })
 	}
+	wg.Go(func() { a.watchScopes(ctx) })
 	wg.Go(func() {
 		if err := ex.Work(ctx); err != nil {
 			a.log.Error("executor stopped", "error", err)
@@ -88,5 +89,23 @@ func (a *App) Serve(ctx context.Context, opt ServeOptions) error {
 		return err
 	default:
 		return nil
+	}
+}
+
+// watchScopes marks scope instances whose process died interrupted, in the
+// control state and in their destinations' status tables, every half lease,
+// so a dead scope does not read "syncing" until someone runs a command.
+func (a *App) watchScopes(ctx context.Context) {
+	t := time.NewTicker(a.cfg.Lease / 2)
+	defer t.Stop()
+	for {
+		if _, err := a.InterruptStaleScopes(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("checking for interrupted scopes failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
