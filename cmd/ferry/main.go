@@ -19,23 +19,32 @@ import (
 )
 
 func main() {
-	// Ferry is meant to run in tens of MB. Without GOMEMLIMIT the garbage
-	// collector lets the heap grow to twice what is live; a soft limit makes
-	// it collect earlier instead (the runtime caps that work at half the
-	// CPU, so a larger live heap slows Ferry down rather than failing it).
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
-	}
 	if os.Getenv("GOGC") == "" {
 		// A heap of 1.5x what is live rather than 2x: about 10 MB less at
 		// peak for a few percent more time in the collector (docs/operations.md).
 		debug.SetGCPercent(50)
 	}
+	ownProcess = true
 	os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// defaultMemoryLimit is the soft memory limit when GOMEMLIMIT is unset.
-const defaultMemoryLimit = 64 << 20
+// syncMemoryLimit is the soft memory limit of a foreground `ferry sync` when
+// GOMEMLIMIT is unset. One run is meant to fit in tens of MB: without a
+// limit the collector lets the heap grow to 1.5x what is live before it
+// runs; with one it collects earlier near the limit (the runtime caps that
+// work at half the CPU, so a larger live heap slows the run rather than
+// failing it). serve and worker run many runs at once and keep the default.
+const syncMemoryLimit = 64 << 20
+
+// ownProcess is set when ferry runs as its own program, not inside a test
+// binary calling Main, whose memory is not a sync's to limit.
+var ownProcess bool
+
+func limitSyncMemory() {
+	if ownProcess && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(syncMemoryLimit)
+	}
+}
 
 // globals are the flags every command shares.
 type globals struct {

@@ -26,6 +26,7 @@ worker's, another terminal's), sync is refused with that run's id; with
 --queue it waits for that run to finish, then runs.`,
 		Args: exactArgs(1, "the name of a sync configuration"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			limitSyncMemory()
 			a, err := g.open(cmd.Context())
 			if err != nil {
 				return err
