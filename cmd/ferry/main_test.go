@@ -403,9 +403,16 @@ func (e *env) startSync(t *testing.T, n int) *exec.Cmd {
 		_ = cmd.Process.Kill()
 		t.Fatalf("ferry sync ended after %d batches", seen)
 	}
+	// Stall the provider: the run stays in the middle of its first sync,
+	// however fast or slow this machine is, until the test acts (kill or
+	// Ctrl-C) and calls e.resume.
+	e.srv.SetLatency(time.Hour)
 	go func() { _, _ = bufio.NewReader(stderr).WriteTo(devNull{}) }()
 	return cmd
 }
+
+// resume undoes the stall of startSync and startScope.
+func (e *env) resume() { e.srv.SetLatency(0) }
 
 type devNull struct{}
 
@@ -422,6 +429,7 @@ func TestKillMidRunResumesExactlyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	e.resume()
 
 	second := runJSONOf(t, e.mustFerry("sync", "customers", "--json"))
 	if second.Status != "succeeded" || second.Mode != "full" || !strings.Contains(second.Reason, "resuming") {
@@ -472,6 +480,7 @@ func TestInterruptCancelsAndKeepsCheckpoint(t *testing.T) {
 	if int64(len(kept)) < hist[0].Inserted || len(kept) == 0 {
 		t.Errorf("%d rows kept, the cancelled run inserted %d", len(kept), hist[0].Inserted)
 	}
+	e.resume()
 	next := runJSONOf(t, e.mustFerry("sync", "customers", "--json"))
 	if next.Status != "succeeded" || !strings.Contains(next.Reason, "resuming") {
 		t.Fatalf("run after cancel: %+v", next)

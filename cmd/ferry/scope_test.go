@@ -188,6 +188,10 @@ func (e *env) startScope(t *testing.T, n int, args ...string) *exec.Cmd {
 		_ = cmd.Process.Kill()
 		t.Fatalf("ferry scope start ended after %d batches", seen)
 	}
+	// Stall the provider: the run stays in the middle of its first sync,
+	// however fast or slow this machine is, until the test acts (kill or
+	// Ctrl-C) and calls e.resume.
+	e.srv.SetLatency(time.Hour)
 	go func() { _, _ = bufio.NewReader(stderr).WriteTo(devNull{}) }()
 	return cmd
 }
@@ -242,6 +246,7 @@ func TestScopeInterruptedAfterKill(t *testing.T) {
 
 	// Start again: a new instance, which finishes (customers resumes from
 	// its checkpoint).
+	e.resume()
 	again := scopeOf(t, e.mustFerry("scope", "start", "billing", "--json"))
 	if again.ID == id || again.State != "synced" || again.Synced != 3 || again.LastFailedAt == nil {
 		t.Fatalf("restart: %+v", again)

@@ -190,16 +190,13 @@ func (a *App) enqueueRiver(ctx context.Context, config string, r executor.Reques
 	return run, err
 }
 
-// ensureRiverSchema migrates River's schema when its tables do not exist yet
-// (a run queued before any worker started).
+// ensureRiverSchema brings River's schema up to date before a run is queued
+// (also when no worker has started yet).
 func ensureRiverSchema(ctx context.Context, c *pgx.Conn) error {
-	var reg *string
-	if err := c.QueryRow(ctx, "SELECT to_regclass('river_job')::text").Scan(&reg); err != nil {
-		return ferry.Wrap(ferry.EUNAVAILABLE, err, "cannot read the control database")
-	}
-	if reg != nil {
-		return nil
-	}
+	// Always through the migrator, which waits for the migration lock: the
+	// river_job table can exist while another process is still migrating
+	// it (a check for the table alone let an insert meet a half-migrated
+	// schema: column "unique_states" does not exist).
 	pool, err := pgxpool.NewWithConfig(ctx, poolConfigOf(c))
 	if err != nil {
 		return err
