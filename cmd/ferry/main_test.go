@@ -384,7 +384,16 @@ func ferryBinary(t *testing.T) string {
 // startSync starts `ferry sync` and returns once it has committed n batches.
 func (e *env) startSync(t *testing.T, n int) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(ferryBinary(t), "--state", e.state, "--log-level", "info", "--log-format", "json", "sync", "customers", "--json")
+	return e.startMidRun(t, n, "sync", "customers", "--json")
+}
+
+// startMidRun starts the real binary with args and returns once it has
+// committed n batches, with the provider stalled: the run stays in the
+// middle of its first sync, however fast or slow this machine is, until the
+// test acts (kill or Ctrl-C) and calls e.resume.
+func (e *env) startMidRun(t *testing.T, n int, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(ferryBinary(t), append([]string{"--state", e.state, "--log-level", "info", "--log-format", "json"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -401,11 +410,8 @@ func (e *env) startSync(t *testing.T, n int) *exec.Cmd {
 	}
 	if seen < n {
 		_ = cmd.Process.Kill()
-		t.Fatalf("ferry sync ended after %d batches", seen)
+		t.Fatalf("ferry %s ended after %d batches", strings.Join(args, " "), seen)
 	}
-	// Stall the provider: the run stays in the middle of its first sync,
-	// however fast or slow this machine is, until the test acts (kill or
-	// Ctrl-C) and calls e.resume.
 	e.srv.SetLatency(time.Hour)
 	go func() { _, _ = bufio.NewReader(stderr).WriteTo(devNull{}) }()
 	return cmd

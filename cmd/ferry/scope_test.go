@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -166,34 +165,10 @@ func TestScopeRunsSyncsAsOneUnit(t *testing.T) {
 }
 
 // startScope starts `ferry scope start` in the real binary and returns once
-// it has committed n batches.
+// it has committed n batches, mid-sync (see startMidRun).
 func (e *env) startScope(t *testing.T, n int, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(ferryBinary(t), append([]string{"--state", e.state, "--log-level", "info", "--log-format", "json", "scope", "start"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	seen := 0
-	for seen < n && sc.Scan() {
-		if strings.Contains(sc.Text(), `"msg":"batch committed"`) {
-			seen++
-		}
-	}
-	if seen < n {
-		_ = cmd.Process.Kill()
-		t.Fatalf("ferry scope start ended after %d batches", seen)
-	}
-	// Stall the provider: the run stays in the middle of its first sync,
-	// however fast or slow this machine is, until the test acts (kill or
-	// Ctrl-C) and calls e.resume.
-	e.srv.SetLatency(time.Hour)
-	go func() { _, _ = bufio.NewReader(stderr).WriteTo(devNull{}) }()
-	return cmd
+	return e.startMidRun(t, n, append([]string{"scope", "start"}, args...)...)
 }
 
 // TestScopeInterruptedAfterKill: while a scope runs it cannot be started
